@@ -1,0 +1,108 @@
+"""Name lookup and Keras-format (de)serialization shared by the class-based families.
+
+Initializers, regularizers and constraints each keep one `Catalog`: classes register under
+their class name, its snake_case form and any aliases, and configs use Keras's dict layout
+(`module`, `class_name`, `config`, `registered_name`) so they round-trip with Keras files.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any, Callable, Mapping
+
+from lamina import errors
+
+
+def snake_case(name: str) -> str:
+    """'GlorotUniform' -> 'glorot_uniform' (same rule as Keras's `to_snake_case`)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class Configurable:
+    """Base of objects rebuilt from `get_config()` by passing it back as keyword arguments."""
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        try:
+            args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        except NotImplementedError:
+            args = ""
+        return f"{type(self).__name__}({args})"
+
+
+class Catalog:
+    """The registry of one family (e.g. 'initializer') and its get/serialize/deserialize."""
+
+    def __init__(self, kind: str, module: str):
+        self.kind = kind
+        self.module = module
+        self._classes: dict[str, type] = {}
+
+    def register(self, *aliases: str) -> Callable[[type], type]:
+        """Class decorator: known as ClassName, class_name and each alias."""
+
+        def add(cls: type) -> type:
+            for name in (cls.__name__, snake_case(cls.__name__), *aliases):
+                self._classes[name] = cls
+            return cls
+
+        return add
+
+    def names(self) -> list[str]:
+        return sorted(self._classes)
+
+    def lookup(self, name: str, custom_objects: Mapping[str, Any] | None = None) -> type:
+        """The class registered as `name`; raises UnknownNameError with close matches."""
+        if custom_objects and name in custom_objects:
+            return custom_objects[name]
+        if name not in self._classes:
+            raise errors.unknown_name(self.kind, name, self._classes)
+        return self._classes[name]
+
+    def serialize(self, obj: Any) -> dict | None:
+        """Keras's config dict for `obj` (None stays None)."""
+        if obj is None:
+            return None
+        if not hasattr(obj, "get_config"):
+            raise errors.ConfigError(
+                f"Cannot serialize {self.kind} {obj!r}: it has no get_config()."
+            )
+        return {
+            "module": self.module,
+            "class_name": type(obj).__name__,
+            "config": obj.get_config(),
+            "registered_name": None,
+        }
+
+    def deserialize(self, config: str | Mapping[str, Any],
+                    custom_objects: Mapping[str, Any] | None = None) -> Any:
+        """Rebuild an object from a name or a `{'class_name', 'config'}` dict."""
+        if isinstance(config, str):
+            return self.lookup(config, custom_objects)()
+        if not isinstance(config, Mapping) or "class_name" not in config:
+            raise errors.ConfigError(
+                f"Cannot deserialize {self.kind} from {config!r}: expected a name or a dict "
+                "with 'class_name' and 'config'."
+            )
+        cls = self.lookup(config["class_name"], custom_objects)
+        return cls.from_config(dict(config.get("config") or {}))
+
+    def get(self, identifier: Any) -> Any:
+        """None -> None; name or config dict -> new object; class -> instance; callable -> it."""
+        if identifier is None:
+            return None
+        if isinstance(identifier, (str, Mapping)):
+            return self.deserialize(identifier)
+        if inspect.isclass(identifier):
+            return identifier()
+        if callable(identifier):
+            return identifier
+        raise errors.ConfigError(f"Could not interpret {self.kind} identifier: {identifier!r}")

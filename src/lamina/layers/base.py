@@ -1,0 +1,331 @@
+"""The Layer base class: names, build, add_weight, and __call__ (eager or symbolic)."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import threading
+from collections import defaultdict
+from typing import Any, Iterator
+
+import jax
+import jax.numpy as jnp
+
+from lamina import config, errors
+from lamina.layers.input_spec import InputSpec, shape_str
+from lamina.variables import Variable
+
+_name_counts: dict[str, int] = defaultdict(int)
+_loss_collectors = threading.local()
+_PASSED_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim", "weights")
+
+
+def to_snake_case(name: str) -> str:
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name)
+    return name.lower()
+
+
+def unique_name(prefix: str) -> str:
+    """Keras's naming: 'dense', then 'dense_1', 'dense_2', ... for the session."""
+    count = _name_counts[prefix]
+    _name_counts[prefix] += 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def clear_session() -> None:
+    """Reset layer-name counters, like `keras.backend.clear_session()`."""
+    _name_counts.clear()
+
+
+def standardize_dtype(dtype) -> str:
+    if isinstance(dtype, dict):  # a Keras DTypePolicy config
+        dtype = dtype.get("config", {}).get("name", config.floatx())
+    return jnp.dtype(dtype or config.floatx()).name
+
+
+def dtype_policy_config(dtype: str) -> dict:
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+            "registered_name": None}
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape (None for unknown axes) and a dtype, no values."""
+
+    def __init__(self, shape, dtype=None, name: str | None = None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = standardize_dtype(dtype)
+        self.name = name
+        self.ndim = len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={shape_str(self.shape)}, dtype={self.dtype}, name={self.name}>"
+
+
+class Layer:
+    """Base class of all layers, written the Keras way: build() + add_weight(), call()."""
+
+    def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None,
+                 activity_regularizer=None, **kwargs):
+        unknown = set(kwargs) - set(_PASSED_KWARGS)
+        if unknown:
+            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                            f"{sorted(unknown)}")
+        self._tracked_layers: list[Layer] = []
+        self._own_variables: list[Variable] = []
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.dtype = standardize_dtype(dtype)
+        self.trainable = trainable
+        self.built = False
+        self.input_spec: InputSpec | None = None
+        self.activity_regularizer = activity_regularizer
+        self._build_shape: tuple | None = None
+        self._input_shape_arg = _input_shape_from_kwargs(kwargs)
+        self._initial_weights = kwargs.get("weights")
+        self._call_has_training = "training" in inspect.signature(self.call).parameters
+
+    # -- tracking ----------------------------------------------------------------------------
+    def __setattr__(self, key: str, value: Any) -> None:
+        if not key.startswith("_") and "_tracked_layers" in self.__dict__:
+            for layer in _layers_in(value):
+                if layer is not self and layer not in self._tracked_layers:
+                    self._tracked_layers.append(layer)
+        object.__setattr__(self, key, value)
+
+    def add_weight(self, name: str | None = None, shape=(), initializer=None, dtype=None,
+                   trainable: bool = True, regularizer=None, constraint=None,
+                   **kwargs) -> Variable:
+        """Create a variable owned by this layer (Keras signature; kwargs such as
+        `autocast` and `aggregation` are accepted and ignored)."""
+        from lamina import constraints, initializers, regularizers
+
+        dtype = standardize_dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if jnp.issubdtype(dtype, jnp.floating) else "zeros"
+        init = initializers.get(initializer)
+        name = name or f"variable_{len(self._own_variables)}"
+        var = Variable(init(tuple(shape), dtype=dtype), name=name, trainable=trainable,
+                       path=f"{self.name}/{name}", regularizer=regularizers.get(regularizer),
+                       constraint=constraints.get(constraint), dtype=dtype)
+        self._own_variables.append(var)
+        return var
+
+    def _flatten_layers(self) -> Iterator[Layer]:
+        for layer in self._tracked_layers:
+            yield layer
+            yield from layer._flatten_layers()
+
+    @property
+    def weights(self) -> list[Variable]:
+        own = [v for v in self._own_variables if v.trainable]
+        own += [v for v in self._own_variables if not v.trainable]
+        seen, result = set(), []
+        for v in own + [w for layer in self._tracked_layers for w in layer.weights]:
+            if id(v) not in seen:
+                seen.add(id(v))
+                result.append(v)
+        return result
+
+    @property
+    def variables(self) -> list[Variable]:
+        return self.weights
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return []
+        own = [v for v in self._own_variables if v.trainable]
+        nested = [w for layer in self._tracked_layers for w in layer.trainable_weights]
+        return _unique(own + nested)
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        trainable = {id(v) for v in self.trainable_weights}
+        return [v for v in self.weights if id(v) not in trainable]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self) -> list:
+        import numpy as np
+
+        return [np.array(v.value) for v in self.weights]
+
+    def set_weights(self, weights) -> None:
+        own = self.weights
+        if len(weights) != len(own):
+            raise errors.ConfigError(errors.message(
+                "set_weights got the wrong number of arrays.", where=errors.layer_label(self),
+                expected=f"{len(own)} arrays ({', '.join(v.path for v in own)})",
+                got=f"{len(weights)}"))
+        for var, value in zip(own, weights):
+            if tuple(jnp.shape(value)) != var.shape:
+                raise errors.ShapeError(errors.message(
+                    f"set_weights got a wrong shape for '{var.path}'.",
+                    where=errors.layer_label(self), expected=f"shape {var.shape}",
+                    got=f"shape {tuple(jnp.shape(value))}"))
+        for var, value in zip(own, weights):
+            var.assign(value)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"Layer '{self.name}' is not built yet, so it has no parameters. "
+                             "Call it on data or call build(input_shape) first.")
+        return int(sum(int(jnp.size(v.value)) for v in self.weights))
+
+    # -- building and calling ----------------------------------------------------------------
+    def build(self, input_shape) -> None:
+        """Create variables for inputs of `input_shape`; layers without weights need nothing."""
+
+    def call(self, inputs, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call().")
+
+    def _maybe_build(self, input_shape) -> None:
+        if self.built:
+            return
+        input_shape = tuple(input_shape) if _is_shape(input_shape) else input_shape
+        self.build(input_shape)
+        self._build_shape = input_shape
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        if isinstance(inputs, KerasTensor):
+            return self._symbolic_call(inputs, *args, **kwargs)
+        inputs = jax.tree_util.tree_map(_as_array, inputs)
+        shape = _shape_of(inputs)
+        self._maybe_build(shape)
+        if self.input_spec is not None and _is_shape(shape):
+            self.input_spec.check(self, shape)
+        if self._call_has_training:
+            kwargs["training"] = bool(training)
+        outputs = self.call(inputs, *args, **kwargs)
+        if self.activity_regularizer is not None:
+            add_loss(self.activity_regularizer(outputs) / jnp.shape(outputs)[0])
+        return outputs
+
+    def _symbolic_call(self, inputs: KerasTensor, *args, **kwargs) -> KerasTensor:
+        self._maybe_build(inputs.shape)
+        if self.input_spec is not None:
+            self.input_spec.check(self, inputs.shape)
+        shape = self.compute_output_shape(inputs.shape)
+        return KerasTensor(shape, self.compute_output_dtype(inputs.dtype), name=self.name)
+
+    def compute_output_dtype(self, input_dtype) -> str:
+        return self.dtype if jnp.issubdtype(jnp.dtype(input_dtype), jnp.floating) else input_dtype
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        """Output shape for `input_shape`, by tracing `call` abstractly (no FLOPs spent)."""
+        self._maybe_build(input_shape)
+        return infer_output_shape(lambda x: self.call(x, **self._eval_kwargs()), input_shape,
+                                  self.dtype)
+
+    def _eval_kwargs(self) -> dict:
+        return {"training": False} if self._call_has_training else {}
+
+    # -- config --------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        cfg = {"name": self.name, "trainable": self.trainable,
+               "dtype": dtype_policy_config(self.dtype)}
+        if self._input_shape_arg is not None:
+            cfg["batch_input_shape"] = (None, *self._input_shape_arg)
+        if self.activity_regularizer is not None:
+            from lamina import regularizers
+
+            cfg["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        config = dict(config)
+        if "batch_input_shape" in config:
+            config["input_shape"] = tuple(config.pop("batch_input_shape"))[1:]
+        if "batch_shape" in config:
+            config["input_shape"] = tuple(config.pop("batch_shape"))[1:]
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def infer_output_shape(fn, input_shape, dtype) -> tuple:
+    """Run `fn` abstractly on `input_shape`, reporting unknown (None) axes as None."""
+    probe = 7919  # a size no real axis is likely to equal, standing in for None
+    concrete = tuple(probe if d is None else d for d in input_shape)
+    out = jax.eval_shape(fn, jax.ShapeDtypeStruct(concrete, jnp.dtype(dtype)))
+    return tuple(None if d and d % probe == 0 else d for d in out.shape)
+
+
+def add_loss(value) -> None:
+    """Add a scalar to the loss of the step being traced (activity regularizers, add_loss)."""
+    stack = getattr(_loss_collectors, "stack", None)
+    if stack:
+        stack[-1].append(value)
+
+
+class collect_losses:
+    """Context manager collecting `add_loss` values while a forward pass runs."""
+
+    def __enter__(self) -> list:
+        if not hasattr(_loss_collectors, "stack"):
+            _loss_collectors.stack = []
+        self.losses: list = []
+        _loss_collectors.stack.append(self.losses)
+        return self.losses
+
+    def __exit__(self, *exc) -> None:
+        _loss_collectors.stack.pop()
+
+
+def _input_shape_from_kwargs(kwargs: dict) -> tuple | None:
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])[1:]
+    if kwargs.get("input_shape") is not None:
+        shape = kwargs["input_shape"]
+        return (shape,) if isinstance(shape, int) else tuple(shape)
+    if kwargs.get("input_dim") is not None:
+        return (int(kwargs["input_dim"]),)
+    return None
+
+
+def _layers_in(value) -> list[Layer]:
+    if isinstance(value, Layer):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, Layer)]
+    if isinstance(value, dict):
+        return [v for v in value.values() if isinstance(v, Layer)]
+    return []
+
+
+def _unique(variables: list[Variable]) -> list[Variable]:
+    seen, result = set(), []
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            result.append(v)
+    return result
+
+
+def _as_array(x):
+    if isinstance(x, Variable):
+        return x.value
+    if isinstance(x, jax.Array):
+        return x
+    arr = jnp.asarray(x)
+    if jnp.issubdtype(arr.dtype, jnp.floating) and arr.dtype != jnp.dtype(config.floatx()):
+        arr = arr.astype(config.floatx())
+    return arr
+
+
+def _is_shape(shape) -> bool:
+    return isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape)
+
+
+def _shape_of(inputs):
+    if hasattr(inputs, "shape"):
+        return tuple(inputs.shape)
+    return jax.tree_util.tree_map(lambda x: tuple(x.shape), inputs)

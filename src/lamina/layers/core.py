@@ -1,0 +1,132 @@
+"""Dense, Activation and InputLayer."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from lamina import activations, constraints, errors, initializers, regularizers
+from lamina.layers.base import KerasTensor, Layer, standardize_dtype
+from lamina.layers.input_spec import InputSpec
+
+
+class Dense(Layer):
+    """`activation(inputs @ kernel + bias)` over the last axis of the inputs."""
+
+    def __init__(self, units: int, activation=None, use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        kwargs.pop("lora_rank", None), kwargs.pop("lora_alpha", None)
+        kwargs.pop("quantization_config", None)
+        super().__init__(activity_regularizer=regularizers.get(activity_regularizer), **kwargs)
+        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            raise errors.ConfigError(f"Dense: units must be a positive integer. Received: "
+                                     f"units={units!r}")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(min_ndim=2)
+
+    def build(self, input_shape) -> None:
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise errors.ShapeError(f"Layer '{self.name}' (Dense) needs a known last axis to "
+                                    f"build. Received: input_shape={input_shape}")
+        self.kernel = self.add_weight("kernel", (input_dim, self.units), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+
+    def call(self, inputs):
+        outputs = jnp.matmul(inputs, self.kernel.value)
+        if self.bias is not None:
+            outputs = outputs + self.bias.value
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
+
+
+class Activation(Layer):
+    """Applies an activation function (name or callable) to its input."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class InputLayer(Layer):
+    """Marks the input of a model: its shape (without batch) and dtype."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, ragged=None, **kwargs):
+        if shape is None and batch_shape is None and "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        kwargs.pop("batch_input_shape", None)
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        if batch_shape is None:
+            if shape is None:
+                raise errors.ConfigError("InputLayer needs a shape. Received: shape=None, "
+                                         "batch_shape=None. Pass shape=(features, ...).")
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            batch_shape = (batch_size, *shape)
+        self.batch_shape = tuple(batch_shape)
+        self.output = KerasTensor(self.batch_shape, self.dtype, name=self.name)
+        self.built = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "sparse": False,
+                "ragged": False, "name": self.name, "optional": False}
+
+    @classmethod
+    def from_config(cls, config: dict) -> InputLayer:
+        config = {k: v for k, v in config.items() if k not in ("sparse", "ragged", "optional")}
+        if "batch_input_shape" in config:
+            config["batch_shape"] = config.pop("batch_input_shape")
+        return cls(**config)
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None, optional=False) -> KerasTensor:
+    """A symbolic input tensor, as `keras.Input`."""
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=standardize_dtype(dtype),
+                       batch_shape=batch_shape, name=name)
+    tensor = layer.output
+    tensor._input_layer = layer
+    return tensor

@@ -1,0 +1,176 @@
+"""Model: the facade users train. compile/fit/evaluate/predict/summary delegate to lamina.training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import numpy as np
+
+from lamina import errors
+from lamina.layers.base import Layer
+from lamina.layers.input_spec import shape_str
+from lamina.models import summary as summary_module
+from lamina.training import compile as compile_module
+from lamina.training import loop
+from lamina.training.engine import Engine, pad_batch
+from lamina.training.logs import materialize
+from lamina.training.state import from_model, to_model
+
+
+class Model(Layer):
+    """A trainable stack of layers. Subclass it with layers as attributes and a `call`, or use
+    `Sequential`. (The functional form `Model(inputs, outputs)` comes with the graph module.)"""
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise NotImplementedError(
+                "The functional form Model(inputs, outputs) is not available yet in lamina; "
+                "use Sequential([...]) or subclass lamina.Model with a call() method.")
+        super().__init__(**kwargs)
+        self._compile_config = None
+        self._engine: Engine | None = None
+        self._optimizer_state = None
+        self.stop_training = False
+        self.history = None
+
+    # -- structure ---------------------------------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._tracked_layers)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        if index is not None and name is not None:
+            raise ValueError("Provide only a layer name or a layer index, not both. "
+                             f"Received: name={name!r}, index={index!r}")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
+                                 f"has {len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: "
+                         f"{[layer.name for layer in self.layers]}.")
+
+    def _output_shape_of(self, layer) -> tuple | None:
+        return None
+
+    def _ensure_built_for(self, x) -> None:
+        """Build on the first data seen, or check the data against the built input shape."""
+        shape = tuple(np.shape(jax.tree_util.tree_leaves(x)[0]))
+        if not self.built:
+            self.build((None, *shape[1:]))
+            return
+        expected = getattr(self, "_input_batch_shape", None)
+        if expected is None:
+            return
+        if len(expected) != len(shape) or any(e is not None and e != g
+                                               for e, g in zip(expected[1:], shape[1:])):
+            features = tuple(expected[1:])
+            raise errors.ShapeError(errors.message(
+                "received input data of the wrong shape.",
+                where=f"Model '{self.name}' ({type(self).__name__})",
+                expected=f"inputs of shape {shape_str(expected)}",
+                got=f"data of shape {shape_str(shape)}",
+                fix=f"Reshape the data to (n, {', '.join(map(str, features))}) "
+                    f"or build the model with input_shape={shape_str(shape[1:])}."))
+
+    # -- training ----------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True) -> None:
+        """Configure training: optimizer, loss and metrics (names, functions or objects)."""
+        config = compile_module.make_compile_config(optimizer, loss, metrics, loss_weights,
+                                                    run_eagerly, jit_compile,
+                                                    steps_per_execution, weighted_metrics)
+        self._compile_config = config
+        self._engine = Engine(self, config)
+        self._optimizer_state = None
+
+    @property
+    def compiled(self) -> bool:
+        return self._compile_config is not None
+
+    @property
+    def optimizer(self):
+        return self._compile_config.optimizer if self._compile_config else None
+
+    @property
+    def loss(self):
+        return self._compile_config.loss if self._compile_config else None
+
+    @property
+    def metrics_names(self) -> list[str]:
+        names = ["loss"] if self.compiled else []
+        if self._compile_config and self._compile_config.metrics:
+            names += [m.name for m in self._compile_config.metrics]
+        return names
+
+    def _require_engine(self, what: str) -> Engine:
+        if self._compile_config is None or self._compile_config.loss is None:
+            raise errors.NotCompiledError(
+                f"You must call compile() with a loss before {what}(). For example: "
+                "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
+                "metrics=['accuracy']).")
+        return self._engine
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train for `epochs` epochs; returns a History whose `.history` has Keras's keys."""
+        return loop.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                        validation_data, shuffle, class_weight, sample_weight, initial_epoch,
+                        steps_per_epoch, validation_steps, validation_batch_size, validation_freq)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """Loss and metrics on the data: a scalar, a list in `metrics_names` order, or a dict."""
+        return loop.evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks,
+                             return_dict)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for `x` as NumPy arrays."""
+        return loop.predict(self, x, batch_size, verbose, steps, callbacks)
+
+    def _on_batch(self, train: bool, x, y, sample_weight, class_weight, return_dict):
+        engine = self._require_engine("train_on_batch" if train else "test_on_batch")
+        data = loop.prepare_data(self, x, y, sample_weight, class_weight)
+        loop._check_targets(self, data)
+        optimizer = engine.config.optimizer if train else None
+        state = engine.reset_metrics(from_model(self, optimizer, engine.metrics))
+        batch = pad_batch((data.x, data.y, data.sample_weight), data.num_samples)
+        state = (engine.train_batch() if train else engine.eval_batch())(state, batch)
+        if train:
+            to_model(self, state, optimizer)
+        logs = materialize(engine.results()(state))
+        if return_dict:
+            return logs
+        values = [logs["loss"]] + [logs[m.name] for m in engine.metrics]
+        return values[0] if len(values) == 1 else values
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        """One optimisation step on one batch; returns its loss (and metrics)."""
+        return self._on_batch(True, x, y, sample_weight, class_weight, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        return self._on_batch(False, x, y, sample_weight, None, return_dict)
+
+    def predict_on_batch(self, x):
+        return self.predict(x, batch_size=len(jax.tree_util.tree_leaves(x)[0]), verbose=0)
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None) -> None:
+        """Print the layer table with output shapes and parameter counts, as Keras 3 does."""
+        summary_module.print_summary(self, line_length, positions, print_fn, expand_nested,
+                                     show_trainable, layer_range)
+
+    def get_compile_config(self) -> dict[str, Any] | None:
+        cfg = self._compile_config
+        if cfg is None:
+            return None
+        return {"optimizer": cfg.optimizer.get_config(), "loss": getattr(cfg.loss, "name", None),
+                "metrics": cfg.metric_identifiers, "loss_weights": cfg.loss_weights}

@@ -1,0 +1,60 @@
+"""Optimizers, mirroring `keras.optimizers`, built on optax (see `base.Optimizer` for the
+state contract with the training engine)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lamina import errors
+from lamina.optimizers import schedules
+from lamina.optimizers.adam import Adam, Adamax, AdamW, Nadam
+from lamina.optimizers.adaptive import Adadelta, Adagrad, RMSprop
+from lamina.optimizers.base import Optimizer
+from lamina.optimizers.ftrl import Ftrl
+from lamina.optimizers.sgd import SGD, Lion
+
+__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam",
+           "Optimizer", "RMSprop", "SGD", "deserialize", "get", "schedules", "serialize"]
+
+_MODULE = "keras.optimizers"
+ALL_OBJECTS = {cls.__name__.lower(): cls for cls in (
+    SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl)}
+_KERAS_ONLY = ("adafactor", "lamb", "muon", "schedulefreeadamw", "lossscaleoptimizer",
+               "multioptimizer")
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """The optimizer as Keras's serialized dict (`module`, `class_name`, `config`, ...)."""
+    return {"module": _MODULE, "class_name": type(optimizer).__name__,
+            "config": optimizer.get_config(), "registered_name": None}
+
+
+def deserialize(config: dict, custom_objects: dict[str, Any] | None = None) -> Optimizer:
+    """An optimizer from `serialize`'s dict; built-in class names are case-insensitive."""
+    custom_objects = custom_objects or {}
+    name = config["class_name"]
+    cls = custom_objects.get(name) or ALL_OBJECTS.get(str(name).lower())
+    if cls is None:
+        raise _unknown(name, custom_objects)
+    return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
+
+
+def get(identifier: Any) -> Optimizer | None:
+    """An optimizer from a name ('adam'), a config dict, a class or an instance."""
+    if identifier is None or isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}})
+    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
+        return identifier()
+    raise errors.ConfigError(f"Could not interpret optimizer identifier: {identifier!r}")
+
+
+def _unknown(name: str, custom_objects: dict) -> errors.LaminaError:
+    if str(name).lower() in _KERAS_ONLY:
+        return errors.ConfigError(
+            f"Optimizer {name!r} exists in Keras but not (yet) in lamina. Available: "
+            + ", ".join(sorted(ALL_OBJECTS)) + ".")
+    return errors.unknown_name("optimizer", name, [*ALL_OBJECTS, *custom_objects])

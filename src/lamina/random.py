@@ -1,0 +1,133 @@
+"""Randomness with one seed source, like `keras.random`.
+
+Eagerly, keys come from a global stream that `set_random_seed` resets, so the same seed gives
+the same initial weights and the same training. While a compiled step is traced, the engine
+opens `key_scope(key)` and every draw derives from that traced key instead, which keeps the
+step pure (the key is part of the train state).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random as _py_random
+import threading
+from typing import Iterator
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina import config
+
+_state = threading.local()
+_global = {"seed": int(np.random.SeedSequence().entropy % (2**31)), "count": 0}
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed Python, NumPy and lamina's global key stream (as `keras.utils.set_random_seed`)."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"set_random_seed expects an integer. Received: seed={seed!r}")
+    _py_random.seed(int(seed))
+    np.random.seed(int(seed) % (2**32))
+    _global["seed"] = int(seed)
+    _global["count"] = 0
+
+
+def _scope_stack() -> list:
+    if not hasattr(_state, "scopes"):
+        _state.scopes = []
+    return _state.scopes
+
+
+@contextlib.contextmanager
+def key_scope(key: jax.Array) -> Iterator[None]:
+    """Derive every draw inside from `key` (used while tracing a pure step)."""
+    stack = _scope_stack()
+    stack.append([key, 0])
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def in_key_scope() -> bool:
+    return bool(_scope_stack())
+
+
+def global_key() -> jax.Array:
+    """A fresh key from the global stream (eager use: initializers, new train states)."""
+    _global["count"] += 1
+    return jax.random.fold_in(jax.random.PRNGKey(_global["seed"]), _global["count"])
+
+
+class SeedGenerator:
+    """A stream of keys. Seeded generators repeat; unseeded ones follow the global seed."""
+
+    def __init__(self, seed: int | None = None, name: str | None = None):
+        self.seed = seed
+        self.name = name
+        self._count = 0
+        self._base = None if seed is None else jax.random.PRNGKey(int(seed))
+
+    def next(self) -> jax.Array:
+        stack = _scope_stack()
+        if stack:
+            frame = stack[-1]
+            frame[1] += 1
+            return jax.random.fold_in(frame[0], frame[1])
+        if self._base is None:
+            return global_key()
+        self._count += 1
+        return jax.random.fold_in(self._base, self._count)
+
+    def get_config(self) -> dict:
+        return {"seed": self.seed}
+
+
+def draw_key(seed: int | SeedGenerator | jax.Array | None = None) -> jax.Array:
+    """Turn a Keras-style `seed` argument into a key."""
+    if isinstance(seed, SeedGenerator):
+        return seed.next()
+    if seed is None:
+        return SeedGenerator().next() if in_key_scope() else global_key()
+    if isinstance(seed, (int, np.integer)):
+        return jax.random.PRNGKey(int(seed))
+    return seed
+
+
+def _dtype(dtype):
+    return jnp.dtype(dtype or config.floatx())
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> jax.Array:
+    dtype = _dtype(dtype)
+    return mean + stddev * jax.random.normal(draw_key(seed), tuple(shape), dtype)
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> jax.Array:
+    dtype = _dtype(dtype)
+    return jax.random.uniform(draw_key(seed), tuple(shape), dtype, minval, maxval)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> jax.Array:
+    dtype = _dtype(dtype)
+    sample = jax.random.truncated_normal(draw_key(seed), -2.0, 2.0, tuple(shape), dtype)
+    return mean + stddev * sample
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None) -> jax.Array:
+    return jax.random.randint(draw_key(seed), tuple(shape), minval, maxval, jnp.dtype(dtype))
+
+
+def shuffle(x, axis=0, seed=None) -> jax.Array:
+    return jax.random.permutation(draw_key(seed), x, axis=axis, independent=False)
+
+
+def dropout(inputs, rate: float, noise_shape=None, seed=None) -> jax.Array:
+    """Inverted dropout: zero a `rate` fraction and scale the rest by 1 / (1 - rate)."""
+    inputs = jnp.asarray(inputs)
+    shape = inputs.shape if noise_shape is None else tuple(
+        inputs.shape[i] if d is None else d for i, d in enumerate(noise_shape)
+    )
+    keep = jax.random.bernoulli(draw_key(seed), 1.0 - rate, shape)
+    return jnp.where(keep, inputs / (1.0 - rate), jnp.zeros_like(inputs))

@@ -1,0 +1,139 @@
+"""compile(): resolve optimizer, loss and metric identifiers; check labels against the loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lamina import errors, losses, metrics as metrics_module, optimizers
+
+
+@dataclass
+class CompileConfig:
+    """What compile() was given, resolved to objects. Metrics resolve on first data because
+    'accuracy' depends on the label and output shapes, as in Keras."""
+
+    optimizer: Any
+    loss: Any
+    metric_identifiers: list
+    weighted_metric_identifiers: list = field(default_factory=list)
+    loss_weights: Any = None
+    steps_per_execution: int | str = 1
+    run_eagerly: bool = False
+    jit_compile: Any = "auto"
+    metrics: list | None = field(default=None)
+
+    def resolve_metrics(self, y, output_shape) -> list:
+        """Metric objects: the unweighted `metrics` first, then the `weighted_metrics`."""
+        if self.metrics is None:
+            y_true = np.zeros((1, *np.shape(y)[1:])) if y is not None else None
+            y_pred = np.zeros((1, *output_shape[1:]))
+            identifiers = self.metric_identifiers + self.weighted_metric_identifiers
+            self.metrics = [metrics_module.get(m, y_true, y_pred) for m in identifiers]
+        return self.metrics
+
+    @property
+    def sample_weighted(self) -> list[bool]:
+        """Which metrics see sample weights: only weighted_metrics, as in Keras."""
+        return [False] * len(self.metric_identifiers) + [True] * len(
+            self.weighted_metric_identifiers)
+
+
+def _as_list(metrics) -> list:
+    if metrics is None:
+        return []
+    if isinstance(metrics, (str, dict)) or callable(metrics):
+        return [metrics]
+    return list(metrics)
+
+
+def make_compile_config(optimizer, loss, metrics, loss_weights, run_eagerly, jit_compile,
+                        steps_per_execution, weighted_metrics=None) -> CompileConfig:
+    metrics, weighted_metrics = _as_list(metrics), _as_list(weighted_metrics)
+    if isinstance(steps_per_execution, bool) or not (
+            steps_per_execution == "auto" or
+            (isinstance(steps_per_execution, int) and steps_per_execution >= 1)):
+        raise errors.ConfigError(f"steps_per_execution must be a positive integer or 'auto'. "
+                                 f"Received: steps_per_execution={steps_per_execution!r}")
+    resolved_loss = None if loss is None else losses.get(loss)
+    for m in metrics + weighted_metrics:  # unknown names fail now, not at the first fit
+        if isinstance(m, str) and m not in ("accuracy", "acc", "crossentropy", "ce"):
+            metrics_module.get(m)
+    return CompileConfig(optimizers.get(optimizer), resolved_loss, metrics, weighted_metrics,
+                         loss_weights, steps_per_execution, bool(run_eagerly), jit_compile)
+
+
+def loss_kind(loss) -> str | None:
+    """Which label convention a loss expects: 'sparse', 'categorical', 'binary' or None."""
+    name = getattr(loss, "name", "") or ""
+    fn = getattr(getattr(loss, "fn", None), "__name__", "")
+    for candidate in (type(loss).__name__, name, fn):
+        key = candidate.lower().replace("_", "")
+        if "sparsecategoricalcrossentropy" in key:
+            return "sparse"
+        if key in ("categoricalcrossentropy", "categoricalfocalcrossentropy"):
+            return "categorical"
+        if key in ("binarycrossentropy", "binaryfocalcrossentropy"):
+            return "binary"
+    return None
+
+
+def check_labels(loss, y, output_shape) -> None:
+    """Refuse labels that cannot be right for the loss and the model's output shape."""
+    if y is None or loss is None:
+        return
+    kind, classes = loss_kind(loss), output_shape[-1]
+    y = np.asarray(y)
+    if kind == "sparse":
+        _check_sparse(loss, y, output_shape, classes)
+    elif kind == "categorical":
+        _check_categorical(y, output_shape, classes)
+    elif kind == "binary" and y.size and (y.min() < 0 or y.max() > 1):
+        raise errors.DataError(errors.message(
+            "binary_crossentropy needs labels in [0, 1].", expected="values in [0, 1]",
+            got=f"labels from {y.min()} to {y.max()}",
+            fix="For several classes use loss='sparse_categorical_crossentropy' with a softmax "
+                "output of one unit per class; otherwise rescale the labels to 0/1."))
+
+
+def _check_sparse(loss, y, output_shape, classes) -> None:
+    one_hot_like = (y.ndim == len(output_shape) and y.shape[-1] == classes and classes > 1)
+    if one_hot_like:
+        raise errors.DataError(errors.message(
+            "sparse_categorical_crossentropy expects integer class labels, but the labels look "
+            "one-hot.", expected=f"labels of shape (n,) with values in [0, {classes - 1}]",
+            got=f"labels of shape {y.shape}",
+            fix="Use loss='categorical_crossentropy', or pass y.argmax(axis=-1)."))
+    if not y.size:
+        return
+    if np.issubdtype(y.dtype, np.floating) and not np.all(np.equal(np.mod(y, 1), 0)):
+        raise errors.DataError(errors.message(
+            "sparse_categorical_crossentropy expects integer class labels.",
+            got=f"non-integer values such as {y[np.mod(y, 1) != 0].flat[0]}",
+            fix="Pass class indices (0, 1, 2, ...) as integers."))
+    ignore = getattr(loss, "ignore_class", None)
+    valid = y if ignore is None else y[y != ignore]
+    if valid.size and (valid.min() < 0 or valid.max() >= classes):
+        bad = valid.max() if valid.max() >= classes else valid.min()
+        raise errors.DataError(errors.message(
+            f"A label is out of range: {bad} with {classes} classes (the output's last axis has "
+            f"{classes} units).", expected=f"labels in [0, {classes - 1}]",
+            got=f"labels from {valid.min()} to {valid.max()}",
+            fix=f"Fix the labels, or give the last layer {int(valid.max()) + 1} units if there "
+                "really are that many classes."))
+
+
+def _check_categorical(y, output_shape, classes) -> None:
+    if classes > 1 and (y.ndim < len(output_shape) or y.shape[-1] == 1):
+        raise errors.DataError(errors.message(
+            "categorical_crossentropy expects one-hot labels, but got integer class labels.",
+            expected=f"labels of shape (n, {classes})", got=f"labels of shape {y.shape}",
+            fix="Use loss='sparse_categorical_crossentropy', or one-hot encode with "
+                f"utils.to_categorical(y, {classes})."))
+    if y.shape[-1] != classes:
+        raise errors.DataError(errors.message(
+            "categorical_crossentropy labels and outputs disagree on the number of classes.",
+            expected=f"labels with last axis {classes}", got=f"labels of shape {y.shape}",
+            fix=f"One-hot encode with {classes} classes or change the last layer's units."))

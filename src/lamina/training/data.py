@@ -1,0 +1,178 @@
+"""Data adapters: user arrays, lists, generators and PyDataset-style objects into batches.
+
+In-memory data becomes `ArrayData` (device-resident, gathered by the compiled step); anything
+iterable becomes `IterableData` (host batches, padded to a fixed batch size and masked).
+Validation happens here, before anything about the model changes.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina import config, errors
+
+
+@dataclass
+class ArrayData:
+    """Whole arrays, staged on the device once: x, y and sample_weight (y/weights may be None)."""
+
+    x: Any
+    y: Any
+    sample_weight: Any
+    num_samples: int
+
+    def on_device(self) -> tuple:
+        return (jax.tree_util.tree_map(jnp.asarray, self.x),
+                None if self.y is None else jnp.asarray(self.y),
+                None if self.sample_weight is None else jnp.asarray(self.sample_weight))
+
+
+@dataclass
+class IterableData:
+    """A generator or a PyDataset-style object (`__len__` + `__getitem__`) yielding batches."""
+
+    source: Any
+    steps: int | None
+
+    def batches(self) -> Iterator[tuple]:
+        if hasattr(self.source, "__getitem__") and hasattr(self.source, "__len__"):
+            items = (self.source[i] for i in range(len(self.source)))
+        else:
+            items = iter(self.source)
+        for count, item in enumerate(items):
+            if self.steps is not None and count >= self.steps:
+                return
+            yield unpack_batch(item)
+        if hasattr(self.source, "on_epoch_end"):
+            self.source.on_epoch_end()
+
+
+def unpack_batch(item) -> tuple:
+    """(x,) | (x, y) | (x, y, sample_weight) -> a validated (x, y, sample_weight)."""
+    if not isinstance(item, tuple):
+        item = (item,)
+    if not 1 <= len(item) <= 3:
+        raise errors.DataError(f"A data generator must yield (x,), (x, y) or (x, y, sample_weight);"
+                               f" got a tuple of {len(item)} elements.")
+    x, y, w = (*item, None, None)[:3]
+    return to_host_arrays(x, y, w)
+
+
+def is_iterable_source(x) -> bool:
+    if isinstance(x, (np.ndarray, jax.Array, list, tuple, dict)):
+        return False
+    return hasattr(x, "__next__") or hasattr(x, "__iter__") or (
+        hasattr(x, "__getitem__") and hasattr(x, "__len__"))
+
+
+def _as_numeric(value, what: str) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except ValueError as exc:  # ragged lists
+        raise errors.DataError(f"{what} could not be turned into an array ({exc}). Make every "
+                               "sample the same shape, e.g. with utils.pad_sequences.") from None
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise errors.DataError(errors.message(
+            f"{what} must be numeric.", expected="int, float or bool values",
+            got=f"dtype {array.dtype}", fix="Convert strings/objects to numbers first "
+            "(e.g. with a lookup table or np.asarray(x, dtype='float32'))."))
+    if array.ndim == 0:
+        raise errors.DataError(f"{what} must have a batch axis; got a scalar. Wrap it in a list.")
+    if np.issubdtype(array.dtype, np.floating) and array.dtype != np.dtype(config.floatx()):
+        array = array.astype(config.floatx())
+    if array.dtype == np.int64:
+        array = array.astype(np.int32)
+    return array
+
+
+def to_host_arrays(x, y=None, sample_weight=None) -> tuple:
+    """Validate and convert x / y / sample_weight; checks lengths, dtypes, emptiness, NaNs."""
+    if x is None:
+        raise errors.DataError("No input data: x is None. Pass arrays as fit(x, y).")
+    if isinstance(x, dict):
+        x = {k: _as_numeric(v, f"x[{k!r}]") for k, v in x.items()}
+    elif isinstance(x, (list, tuple)) and x and all(_is_array_like(v) for v in x):
+        x = [_as_numeric(v, f"x[{i}]") for i, v in enumerate(x)]
+    else:
+        x = _as_numeric(x, "x")
+    y = None if y is None else _as_numeric(y, "y")
+    sample_weight = None if sample_weight is None else _as_numeric(sample_weight, "sample_weight")
+    lengths = {"x": _length(x)}
+    if y is not None:
+        lengths["y"] = len(y)
+    if sample_weight is not None:
+        lengths["sample_weight"] = len(sample_weight)
+    if len(set(lengths.values())) > 1:
+        raise errors.DataError(errors.message(
+            "Data cardinality is ambiguous: the arrays have different numbers of samples.",
+            got=", ".join(f"{k} has {v}" for k, v in lengths.items()),
+            fix="Make sure all arrays contain the same number of samples."))
+    if lengths["x"] == 0:
+        raise errors.DataError("The input data is empty (0 samples). Pass at least one sample.")
+    for name, value in (("x", x), ("y", y)):
+        for leaf in jax.tree_util.tree_leaves(value):
+            if np.issubdtype(leaf.dtype, np.floating) and np.isnan(leaf).any():
+                warnings.warn(f"{name} contains NaN values ({int(np.isnan(leaf).sum())} of them): "
+                              "the loss and the weights will become NaN. Clean or impute them.",
+                              stacklevel=4)
+    return x, y, sample_weight
+
+
+def _is_array_like(value) -> bool:
+    return isinstance(value, (np.ndarray, jax.Array)) or (
+        isinstance(value, (list, tuple)) and bool(value) and isinstance(value[0], (list, tuple)))
+
+
+def _length(x) -> int:
+    return len(jax.tree_util.tree_leaves(x)[0])
+
+
+def check_batch_size(batch_size, default: int = 32) -> int:
+    if batch_size is None:
+        return default
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or \
+            batch_size <= 0:
+        raise errors.ConfigError(f"batch_size must be a positive integer. Received: "
+                                 f"batch_size={batch_size!r}. Use e.g. batch_size=32.")
+    return int(batch_size)
+
+
+def split_validation(data: ArrayData, validation_split: float) -> tuple[ArrayData, ArrayData]:
+    """Keras's split: the *last* `validation_split` fraction, taken before any shuffling."""
+    n = data.num_samples
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at <= 0 or split_at >= n:
+        raise errors.DataError(f"validation_split={validation_split} leaves "
+                               f"{split_at} training and {n - split_at} validation samples out of"
+                               f" {n}. Use more data or a different split.")
+
+    def part(value, sl):
+        return None if value is None else jax.tree_util.tree_map(lambda a: a[sl], value)
+
+    head, tail = slice(0, split_at), slice(split_at, None)
+    return (ArrayData(part(data.x, head), part(data.y, head), part(data.sample_weight, head),
+                      split_at),
+            ArrayData(part(data.x, tail), part(data.y, tail), part(data.sample_weight, tail),
+                      n - split_at))
+
+
+def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict) -> np.ndarray:
+    """Per-sample weights from a {class: weight} dict, for integer or one-hot labels."""
+    classes = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    classes = np.round(classes).astype(np.int64)
+    missing = sorted(set(np.unique(classes).tolist()) - set(int(k) for k in class_weight))
+    if missing:
+        raise errors.DataError(f"class_weight has no entry for classes {missing}. "
+                               f"Received: class_weight keys {sorted(class_weight)}. Give every "
+                               "class a weight.")
+    table = np.zeros(int(max(max(class_weight), classes.max())) + 1, np.float32)
+    for k, v in class_weight.items():
+        table[int(k)] = v
+    return table[classes]

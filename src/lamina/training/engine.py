@@ -1,0 +1,102 @@
+"""The compiled functions of one compiled model, built once and cached.
+
+A second fit/evaluate/predict on the same shapes reuses them and compiles nothing; changing
+which variables are trainable (or recompiling) starts a fresh cache.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina.training import fused, steps
+from lamina.training.state import TrainState
+
+
+class Engine:
+    def __init__(self, model, compile_config):
+        self.model = model
+        self.config = compile_config
+        self._cache: dict = {}
+        self._signature: tuple | None = None
+
+    @property
+    def metrics(self) -> list:
+        return (self.config.metrics or []) if self.config else []
+
+    @property
+    def sample_weighted(self) -> list[bool]:
+        return self.config.sample_weighted if self.config else []
+
+    def _cached(self, key, build: Callable):
+        signature = (tuple(id(v) for v in self.model.trainable_weights),
+                     tuple(id(v) for v in self.model.non_trainable_weights))
+        if signature != self._signature:
+            self._cache.clear()
+            self._signature = signature
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    def _loss(self):
+        weight = self.config.loss_weights
+        loss = self.config.loss
+        if weight is None or isinstance(weight, (list, dict)):
+            return loss
+        return lambda *a, **k: weight * loss(*a, **k)
+
+    def train_step(self):
+        return self._cached("train_step", lambda: steps.make_train_step(
+            self.model, self._loss(), self.config.optimizer, self.metrics, self.sample_weighted))
+
+    def eval_step(self):
+        return self._cached("eval_step", lambda: steps.make_eval_step(
+            self.model, self._loss(), self.metrics, self.sample_weighted))
+
+    def train_chunk(self, steps_per_call: int):
+        return self._cached(("train", steps_per_call),
+                            lambda: fused.make_run_chunk(self.train_step(), steps_per_call))
+
+    def eval_chunk(self, steps_per_call: int):
+        return self._cached(("eval", steps_per_call),
+                            lambda: fused.make_run_chunk(self.eval_step(), steps_per_call))
+
+    def train_batch(self):
+        return self._cached("train_batch", lambda: jax.jit(self.train_step()))
+
+    def eval_batch(self):
+        return self._cached("eval_batch", lambda: jax.jit(self.eval_step()))
+
+    def predict_chunk(self, steps_per_call: int):
+        return self._cached(("predict", steps_per_call), lambda: fused.make_predict_chunk(
+            steps.make_predict_step(self.model), steps_per_call))
+
+    def predict_batch(self):
+        return self._cached("predict_batch", lambda: jax.jit(steps.make_predict_step(self.model)))
+
+    def results(self) -> Callable[[TrainState], dict]:
+        return self._cached("results", lambda: jax.jit(steps.make_results(self.metrics)))
+
+    def reset_metrics(self, state: TrainState) -> TrainState:
+        from lamina.training.state import empty_tracker
+
+        return state._replace(metrics=[m.init() for m in self.metrics],
+                              loss_tracker=empty_tracker())
+
+
+def pad_batch(batch: tuple, size: int) -> tuple:
+    """Pad a host batch (x, y, w) to `size` rows and return (x, y, w, mask) for the step."""
+    x, y, w = batch
+    rows = len(jax.tree_util.tree_leaves(x)[0])
+    pad = size - rows
+
+    def fill(a):
+        if a is None or pad <= 0:
+            return a
+        return np.concatenate([a, np.zeros((pad, *a.shape[1:]), a.dtype)])
+
+    mask = np.concatenate([np.ones(rows, np.float32), np.zeros(max(pad, 0), np.float32)])
+    return (jax.tree_util.tree_map(fill, x), fill(y), fill(w), jnp.asarray(mask))

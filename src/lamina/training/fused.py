@@ -1,0 +1,73 @@
+"""Run K steps in one compiled call: each step gathers its own batch from device-resident data.
+
+Batches are rows of an index matrix (steps, batch_size) built on the device once per epoch;
+the last partial batch is padded with row 0 and masked out, so every call has the same shapes
+and nothing recompiles. K=1 is a plain jitted step; K>1 scans K steps in one call.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+
+def gather(data, idx):
+    return jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data)
+
+
+def _step_at(step: Callable, state, data, index, mask, i):
+    rows = lax.dynamic_index_in_dim(index, i, keepdims=False)
+    row_mask = lax.dynamic_index_in_dim(mask, i, keepdims=False)
+    x, y, sample_weight = gather(data, rows)
+    return step(state, (x, y, sample_weight, row_mask))
+
+
+def make_run_chunk(step: Callable, steps_per_call: int) -> Callable:
+    """`run(state, data, index, mask, start) -> state` running steps start..start+K-1."""
+    if steps_per_call == 1:
+        return jax.jit(functools.partial(_step_at, step))
+
+    def run(state, data, index, mask, start):
+        def body(carry, i):
+            return _step_at(step, carry, data, index, mask, i), None
+
+        state, _ = lax.scan(body, state, start + jnp.arange(steps_per_call))
+        return state
+
+    return jax.jit(run)
+
+
+def make_predict_chunk(predict_step: Callable, steps_per_call: int) -> Callable:
+    """`run(state, x, index, start) -> outputs of shape (K, batch, ...)`."""
+
+    def one(state, x, index, i):
+        rows = lax.dynamic_index_in_dim(index, i, keepdims=False)
+        return predict_step(state, gather(x, rows))
+
+    def run(state, x, index, start):
+        return lax.map(lambda i: one(state, x, index, i), start + jnp.arange(steps_per_call))
+
+    return jax.jit(run)
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3))
+def epoch_batches(key, num_samples: int, batch_size: int, shuffle: bool):
+    """Index and mask matrices (steps, batch_size) for one epoch, shuffled on the device."""
+    order = jax.random.permutation(key, num_samples) if shuffle else jnp.arange(num_samples)
+    steps = math.ceil(num_samples / batch_size)
+    pad = steps * batch_size - num_samples
+    index = jnp.concatenate([order, jnp.zeros((pad,), order.dtype)]).reshape(steps, batch_size)
+    mask = jnp.concatenate([jnp.ones((num_samples,), jnp.float32),
+                            jnp.zeros((pad,), jnp.float32)]).reshape(steps, batch_size)
+    return index, mask
+
+
+def chunk_schedule(steps: int, steps_per_call: int) -> list[int]:
+    """Chunk sizes covering `steps`: as many full K-chunks as fit, then single steps."""
+    full = steps // steps_per_call
+    return [steps_per_call] * full + [1] * (steps - full * steps_per_call)

@@ -1,0 +1,268 @@
+"""The epoch loops of fit / evaluate / predict: the only places the host waits for the device.
+
+Everything is validated before the model changes; the compiled chunk functions come from the
+model's Engine; logs are read from the device only when a callback or the progress bar asks.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina import errors, random
+from lamina.callbacks import CallbackList, History
+from lamina.training import data as data_module
+from lamina.training import fused
+from lamina.training.compile import check_labels
+from lamina.training.engine import Engine, pad_batch
+from lamina.training.logs import LazyLogs, materialize
+from lamina.training.state import TrainState, from_model, to_model
+
+
+def resolve_verbose(verbose) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise errors.ConfigError(f"verbose must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
+    return int(verbose)
+
+
+def _check_count(name: str, value, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise errors.ConfigError(f"{name} must be an integer >= {minimum}. Received: "
+                                 f"{name}={value!r}")
+    return int(value)
+
+
+def prepare_data(model, x, y, sample_weight=None, class_weight=None, steps=None,
+                 needs_y: bool = True):
+    """Validate user data and wrap it as ArrayData or IterableData; builds the model if needed."""
+    if data_module.is_iterable_source(x):
+        if y is not None:
+            raise errors.DataError("When x is a generator or PyDataset, y must be None: the "
+                                   "source yields (x, y) tuples itself.")
+        return data_module.IterableData(x, steps)
+    if class_weight is not None and sample_weight is not None:
+        raise errors.ConfigError("You cannot pass class_weight and sample_weight at the same "
+                                 "time (as in Keras). Fold the class weights into sample_weight.")
+    x, y, sample_weight = data_module.to_host_arrays(x, y, sample_weight)
+    if needs_y and y is None and model._compile_config is not None and \
+            model._compile_config.loss is not None:
+        raise errors.DataError("y is missing: the model was compiled with a loss, so fit and "
+                               "evaluate need targets. Call fit(x, y).")
+    model._ensure_built_for(x)
+    if class_weight is not None and y is not None:
+        sample_weight = data_module.class_weights_to_sample_weights(y, class_weight)
+    return data_module.ArrayData(x, y, sample_weight, len(jax.tree_util.tree_leaves(x)[0]))
+
+
+def _check_targets(model, data) -> None:
+    if isinstance(data, data_module.ArrayData) and data.y is not None:
+        output_shape = model.compute_output_shape((None, *np.shape(data.x)[1:]))
+        check_labels(model._compile_config.loss, data.y, output_shape)
+        model._compile_config.resolve_metrics(data.y, output_shape)
+
+
+def _steps_per_call(engine: Engine) -> int:
+    k = engine.config.steps_per_execution
+    return 1 if k == "auto" else int(k)
+
+
+def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: int,
+                shuffle: bool, step_limit, callbacks, hook: str):
+    device_data = data.on_device()
+    index, mask = fused.epoch_batches(random.global_key(), data.num_samples, batch_size,
+                                      bool(shuffle))
+    total = index.shape[0] if step_limit is None else min(step_limit, index.shape[0])
+    step = 0
+    results = engine.results()
+    for k in fused.chunk_schedule(total, _steps_per_call(engine)):
+        getattr(callbacks, f"on_{hook}_batch_begin")(step)
+        state = chunk_fn(k)(state, device_data, index, mask, step)
+        step += k
+        getattr(callbacks, f"on_{hook}_batch_end")(
+            step - 1, LazyLogs(lambda s=state: materialize(results(s))))
+        if hook == "train" and engine.model.stop_training:
+            break
+    return state
+
+
+def _run_iterable(engine: Engine, batch_fn, state: TrainState, data, callbacks, hook: str):
+    results, size = engine.results(), None
+    for step, batch in enumerate(data.batches()):
+        rows = len(jax.tree_util.tree_leaves(batch[0])[0])
+        size = size or rows
+        getattr(callbacks, f"on_{hook}_batch_begin")(step)
+        state = batch_fn(state, pad_batch(batch, max(size, rows)))
+        getattr(callbacks, f"on_{hook}_batch_end")(
+            step, LazyLogs(lambda s=state: materialize(results(s))))
+        if hook == "train" and engine.model.stop_training:
+            break
+    return state
+
+
+def run_epoch(engine: Engine, state, data, batch_size, shuffle, steps, callbacks, train: bool):
+    hook = "train" if train else "test"
+    if isinstance(data, data_module.ArrayData):
+        chunk = engine.train_chunk if train else engine.eval_chunk
+        return _run_arrays(engine, chunk, state, data, batch_size, shuffle, steps, callbacks, hook)
+    batch_fn = engine.train_batch() if train else engine.eval_batch()
+    return _run_iterable(engine, batch_fn, state, data, callbacks, hook)
+
+
+def evaluate_state(engine: Engine, state, data, batch_size, steps=None, callbacks=None) -> dict:
+    callbacks = callbacks or CallbackList()
+    state = run_epoch(engine, engine.reset_metrics(state), data, batch_size, False, steps,
+                      callbacks, train=False)
+    return materialize(engine.results()(state))
+
+
+def _validation_source(model, validation_data, validation_split, train, steps):
+    if validation_data is not None:
+        if isinstance(validation_data, tuple) and 2 <= len(validation_data) <= 3:
+            return train, prepare_data(model, *validation_data)
+        return train, prepare_data(model, validation_data, None, steps=steps)
+    if validation_split:
+        if not isinstance(train, data_module.ArrayData):
+            raise errors.ConfigError("validation_split is only supported for arrays; with a "
+                                     "generator or PyDataset pass validation_data instead.")
+        return data_module.split_validation(train, validation_split)
+    return train, None
+
+
+def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+        sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+        validation_batch_size=None, validation_freq=1) -> History:
+    engine = model._require_engine("fit")
+    batch_size = data_module.check_batch_size(batch_size)
+    epochs = _check_count("epochs", epochs)
+    initial_epoch = _check_count("initial_epoch", initial_epoch)
+    validation_freq = _check_count("validation_freq", validation_freq, 1)
+    if not isinstance(validation_split, numbers.Real) or not 0 <= validation_split < 1:
+        raise errors.ConfigError(f"validation_split must be a float in [0, 1). Received: "
+                                 f"validation_split={validation_split!r}. E.g. 0.2 keeps the "
+                                 "last 20% of the data for validation.")
+    verbose = resolve_verbose(verbose)
+    train = prepare_data(model, x, y, sample_weight, class_weight, steps_per_epoch)
+    train, val = _validation_source(model, validation_data, validation_split, train,
+                                    validation_steps)
+    for part in (train, val):
+        if part is not None:
+            _check_targets(model, part)
+    steps = _epoch_steps(train, batch_size, steps_per_epoch)
+    cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
+                       verbose=verbose, epochs=epochs, steps=steps)
+    optimizer = engine.config.optimizer
+    state = from_model(model, optimizer, engine.metrics)
+    model.stop_training = False
+    logs = None
+    cbs.on_train_begin()
+    try:
+        for epoch in range(initial_epoch, epochs):
+            state = engine.reset_metrics(state)._replace(
+                opt=optimizer.with_current_hyperparams(state.opt))
+            cbs.on_epoch_begin(epoch)
+            state = run_epoch(engine, state, train, batch_size, shuffle, steps_per_epoch, cbs, True)
+            logs = materialize(engine.results()(state))
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = evaluate_state(engine, state, val, validation_batch_size or batch_size,
+                                          validation_steps)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            to_model(model, state, optimizer)
+            cbs.on_epoch_end(epoch, logs)
+            state = _reread_weights(model, state)
+            if model.stop_training:
+                break
+    finally:
+        to_model(model, state, optimizer)
+    cbs.on_train_end(logs)
+    return model.history
+
+
+def _reread_weights(model, state: TrainState) -> TrainState:
+    """Callbacks may set weights (e.g. restoring the best ones): continue from the model."""
+    return state._replace(trainable=[v.value for v in model.trainable_weights],
+                          non_trainable=[v.value for v in model.non_trainable_weights])
+
+
+def _epoch_steps(data, batch_size, steps_per_epoch):
+    if isinstance(data, data_module.ArrayData):
+        full = -(-data.num_samples // batch_size)
+        return full if steps_per_epoch is None else min(full, steps_per_epoch)
+    if steps_per_epoch is not None:
+        return steps_per_epoch
+    return len(data.source) if hasattr(data.source, "__len__") else None
+
+
+def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+             steps=None, callbacks=None, return_dict=False):
+    engine = model._require_engine("evaluate")
+    batch_size = data_module.check_batch_size(batch_size)
+    verbose = resolve_verbose(verbose)
+    data = prepare_data(model, x, y, sample_weight, steps=steps)
+    _check_targets(model, data)
+    cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
+                       epochs=1, steps=_epoch_steps(data, batch_size, steps))
+    cbs.on_test_begin()
+    state = from_model(model, None, engine.metrics)
+    logs = evaluate_state(engine, state, data, batch_size, steps, cbs)
+    cbs.on_test_end(logs)
+    if return_dict:
+        return logs
+    names = ["loss"] + [m.name for m in engine.metrics]
+    flat = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
+    return flat[0] if len(flat) == 1 else flat
+
+
+def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    batch_size = data_module.check_batch_size(batch_size)
+    verbose = resolve_verbose(verbose)
+    data = prepare_data(model, x, None, steps=steps, needs_y=False)
+    engine = model._engine or Engine(model, None)
+    model._engine = engine
+    cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
+                       epochs=1, steps=_epoch_steps(data, batch_size, steps))
+    state = from_model(model)
+    cbs.on_predict_begin()
+    if isinstance(data, data_module.ArrayData):
+        outputs = _predict_arrays(engine, state, data, batch_size, steps, cbs)
+    else:
+        outputs = _predict_iterable(engine, state, data, cbs)
+    cbs.on_predict_end()
+    return jax.tree_util.tree_map(np.asarray, outputs)
+
+
+def _predict_arrays(engine, state, data, batch_size, steps, cbs):
+    x = data.on_device()[0]
+    index, _ = fused.epoch_batches(jnp.zeros((2,), jnp.uint32), data.num_samples, batch_size,
+                                   False)
+    total = index.shape[0] if steps is None else min(steps, index.shape[0])
+    pieces, step = [], 0
+    for k in fused.chunk_schedule(total, _steps_per_call(engine) if engine.config else 1):
+        cbs.on_predict_batch_begin(step)
+        out = engine.predict_chunk(k)(state, x, index, step)
+        pieces.append(jax.tree_util.tree_map(lambda a: a.reshape(-1, *a.shape[2:]), out))
+        step += k
+        cbs.on_predict_batch_end(step - 1, LazyLogs(lambda o=out: {"outputs": o}))
+    joined = jax.tree_util.tree_map(lambda *a: jnp.concatenate(a), *pieces)
+    rows = min(data.num_samples, total * batch_size)
+    return jax.tree_util.tree_map(lambda a: a[:rows], joined)
+
+
+def _predict_iterable(engine, state, data, cbs):
+    pieces, size = [], None
+    for step, batch in enumerate(data.batches()):
+        rows = len(jax.tree_util.tree_leaves(batch[0])[0])
+        size = size or rows
+        cbs.on_predict_batch_begin(step)
+        x = pad_batch(batch, max(size, rows))[0]
+        out = engine.predict_batch()(state, x)
+        pieces.append(jax.tree_util.tree_map(lambda a: a[:rows], out))
+        cbs.on_predict_batch_end(step, LazyLogs(lambda o=out: {"outputs": o}))
+    if not pieces:
+        raise errors.DataError("predict got no batches from the generator / PyDataset.")
+    return jax.tree_util.tree_map(lambda *a: jnp.concatenate(a), *pieces)

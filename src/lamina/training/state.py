@@ -1,0 +1,58 @@
+"""The train state: one pytree holding everything a compiled step reads and writes."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from lamina import random
+
+
+class TrainState(NamedTuple):
+    """Values of the model's variables, optimizer and metric state, and the step RNG key."""
+
+    trainable: list
+    non_trainable: list
+    opt: Any
+    metrics: list
+    loss_tracker: tuple
+    rng: jax.Array
+
+
+def empty_tracker() -> tuple:
+    return (jnp.zeros((), jnp.float32), jnp.zeros((), jnp.float32))
+
+
+def from_model(model, optimizer=None, metrics=()) -> TrainState:
+    """Read the current values of `model` (and a fresh optimizer/metric state) into a state."""
+    trainable = [v.value for v in model.trainable_weights]
+    opt = None
+    if optimizer is not None:
+        opt = model._optimizer_state
+        if opt is None or not _same_structure(opt, optimizer, trainable):
+            opt = optimizer.init(trainable)
+        opt = optimizer.with_current_hyperparams(opt)
+    return TrainState(trainable=trainable,
+                      non_trainable=[v.value for v in model.non_trainable_weights],
+                      opt=opt, metrics=[m.init() for m in metrics],
+                      loss_tracker=empty_tracker(), rng=random.global_key())
+
+
+def to_model(model, state: TrainState, optimizer=None) -> None:
+    """Write the state's variable values back into the model's Variables (no device copy)."""
+    for var, value in zip(model.trainable_weights, state.trainable):
+        var._value = value
+    for var, value in zip(model.non_trainable_weights, state.non_trainable):
+        var._value = value
+    if optimizer is not None and state.opt is not None:
+        model._optimizer_state = state.opt
+        optimizer.sync_state(state.opt)
+
+
+def _same_structure(opt_state, optimizer, trainable) -> bool:
+    expected = jax.eval_shape(optimizer.init, trainable)
+    return jax.tree_util.tree_structure(expected) == jax.tree_util.tree_structure(opt_state) and all(
+        a.shape == b.shape for a, b in zip(jax.tree_util.tree_leaves(expected),
+                                           jax.tree_util.tree_leaves(opt_state)))

@@ -1,0 +1,100 @@
+"""Sequential: construction, naming, weights, summary — against Keras."""
+
+import io
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import layers
+
+keras = pytest.importorskip("keras")
+
+
+def tutorial_layers(lib):
+    return [lib.layers.Flatten(input_shape=(28, 28)), lib.layers.Dense(128, activation="relu"),
+            lib.layers.Dropout(0.2), lib.layers.Dense(64, activation="relu"),
+            lib.layers.Dense(10, activation="softmax")]
+
+
+def capture_summary(model, **kwargs):
+    lines = []
+    model.summary(print_fn=lambda line, *a, **k: lines.append(line), **kwargs)
+    return "\n".join(lines)
+
+
+def test_tutorial_mlp_summary_matches_keras(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    lamina.backend.clear_session()
+    keras.backend.clear_session()
+    ours = lamina.Sequential(tutorial_layers(lamina))
+    theirs = keras.Sequential(tutorial_layers(keras))
+    assert ours.count_params() == theirs.count_params() == 109_386
+    text = capture_summary(ours, line_length=76)
+    ref = capture_summary(theirs, line_length=76)
+    assert text.splitlines() == [line.rstrip() for line in ref.splitlines() if line.strip()]
+
+
+def test_summary_reports_optimizer_params_after_fit():
+    model = lamina.Sequential([layers.Input((4,)), layers.Dense(3)])
+    model.compile("adam", "mse")
+    model.fit(np.zeros((8, 4)), np.zeros((8, 3)), verbose=0)
+    text = capture_summary(model)
+    assert "Optimizer params: 32 (128.00 B)" in text  # 2 moments x 15 + iterations + lr
+
+
+def test_add_pop_and_deferred_build():
+    model = lamina.Sequential(name="net")
+    model.add(layers.Dense(4))
+    assert not model.built
+    model.add(layers.Dense(2))
+    y = model(np.ones((3, 5), "float32"))
+    assert y.shape == (3, 2) and model.built
+    assert [w.shape for w in model.get_weights()] == [(5, 4), (4,), (4, 2), (2,)]
+    popped = model.pop()
+    assert isinstance(popped, layers.Dense) and len(model.layers) == 1
+    assert model.name == "net"
+
+
+def test_input_as_first_element_and_get_layer():
+    model = lamina.Sequential([lamina.Input((3,)), layers.Dense(2, name="out")])
+    assert model.built and len(model.layers) == 1
+    assert model.get_layer("out") is model.get_layer(index=0)
+    with pytest.raises(ValueError, match="No such layer"):
+        model.get_layer("nope")
+
+
+def test_weights_order_and_set_weights_match_keras(rng):
+    lamina.backend.clear_session()
+    ours = lamina.Sequential(tutorial_layers(lamina))
+    theirs = keras.Sequential(tutorial_layers(keras))
+    ours.set_weights(theirs.get_weights())
+    x = rng.random((16, 28, 28)).astype("float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0),
+                               atol=1e-5)
+    np.testing.assert_allclose(np.asarray(ours(x)), theirs.predict(x, verbose=0), atol=1e-5)
+    assert len(ours.trainable_weights) == 6 and ours.non_trainable_weights == []
+
+
+def test_trainable_flag_freezes_layer():
+    model = lamina.Sequential([layers.Input((3,)), layers.Dense(2), layers.Dense(1)])
+    model.layers[0].trainable = False
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+    model.compile("sgd", "mse")
+    frozen = model.layers[0].get_weights()
+    model.fit(np.ones((8, 3)), np.ones((8, 1)), verbose=0)
+    for a, b in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_set_weights_wrong_shape_names_variable():
+    model = lamina.Sequential([layers.Input((3,)), layers.Dense(2)])
+    with pytest.raises(ValueError, match="kernel"):
+        model.set_weights([np.zeros((4, 2)), np.zeros(2)])
+
+
+def test_sequential_config_round_trip():
+    model = lamina.Sequential(tutorial_layers(lamina))
+    clone = lamina.Sequential.from_config(model.get_config())
+    assert [type(layer) for layer in clone.layers] == [type(layer) for layer in model.layers]
+    assert clone.count_params() == model.count_params()
