@@ -42,10 +42,10 @@ def main() -> None:
     model.summary()
 
     os.makedirs("out", exist_ok=True)
-    path = os.path.join("out", "quickstart.weights.npz")
+    path = os.path.join("out", "quickstart.weights.h5")
     model.save_weights(path)
-    print(f"Saved the model's weights to {path} "
-          "(full .keras / .h5 model files arrive with the saving issue).")
+    print(f"Saved the model's weights to {path} (Keras 3 .weights.h5 layout; whole-model "
+          ".keras / .h5 files arrive with the saving issue).")
 
 
 if __name__ == "__main__":

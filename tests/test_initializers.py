@@ -221,6 +221,9 @@ def test_get_other_identifiers():
         return jnp.full(shape, 7.0, dtype)
 
     assert initializers.get(custom) is custom
+    config = initializers.serialize(custom)
+    assert config == keras.initializers.serialize(custom)
+    assert initializers.deserialize(config, custom_objects={"custom": custom}) is custom
     config = {"class_name": "RandomUniform", "config": {"minval": 0.0, "maxval": 1.0}}
     assert initializers.get(config).get_config()["maxval"] == 1.0
     array = np.arange(6.0).reshape(2, 3)

@@ -27,7 +27,11 @@ def make_data(kind: str, seed: int = 0, shape: tuple = (N, C)):
     bits = rng.integers(0, 2, size=shape).astype("float32")
     uniform = rng.uniform(0.01, 0.99, size=shape).astype("float32")
     positive = rng.uniform(0.1, 3.0, size=shape).astype("float32")
+    saturated = np.where(rng.random(shape) < 0.3, np.round(uniform), uniform).astype("float32")
     return {
+        "saturated": (onehot, np.eye(shape[-1], dtype="float32")[np.roll(labels, 1)]),
+        "sparse_saturated": (labels, np.eye(shape[-1], dtype="float32")[np.roll(labels, 1)]),
+        "binary_saturated": (bits, saturated),
         "regression": (rng.normal(size=shape).astype("float32"), normal),
         "positive": (rng.uniform(0.0, 3.0, size=shape).astype("float32"), positive),
         "dist": (np.asarray(jax.nn.softmax(rng.normal(size=shape), -1), "float32"), probs),
@@ -59,6 +63,11 @@ FUNCTION_CASES = [
     ("cosine_similarity", "regression", {}),
     ("cosine_similarity", "regression", {"axis": 0}),
     ("categorical_crossentropy", "onehot", {}),
+    ("categorical_crossentropy", "saturated", {}),
+    ("sparse_categorical_crossentropy", "sparse_saturated", {}),
+    ("binary_crossentropy", "binary_saturated", {}),
+    ("kl_divergence", "saturated", {}),
+    ("poisson", "binary_saturated", {}),
     ("categorical_crossentropy", "onehot", {"label_smoothing": 0.1}),
     ("categorical_crossentropy", "onehot_logits", {"from_logits": True}),
     ("categorical_crossentropy", "onehot_logits", {"from_logits": True, "label_smoothing": 0.2}),
@@ -73,8 +82,9 @@ FUNCTION_CASES = [
 ]
 
 
-@pytest.mark.parametrize("shape", [(N, C), (3, 2, C)], ids=["2d", "3d"])
-@pytest.mark.parametrize("fn_name,kind,kwargs", FUNCTION_CASES)
+@pytest.mark.parametrize("fn_name,kind,kwargs,shape",
+                         [(*case, (N, C)) for case in FUNCTION_CASES]
+                         + [(*case, (3, 2, C)) for case in FUNCTION_CASES[::3]])
 def test_function_matches_keras(fn_name, kind, kwargs, shape):
     y_true, y_pred = make_data(kind, seed=1, shape=shape)
     ours = getattr(losses, fn_name)(y_true, y_pred, **kwargs)
@@ -293,3 +303,14 @@ def test_loss_subclass_uses_call():
     assert loss.name == "doubled"
     np.testing.assert_allclose(loss(y_true, y_pred),
                                2 * keras.losses.MeanSquaredError()(y_true, y_pred), atol=ATOL)
+
+
+def test_per_sample_weights_broadcast_over_sequence_losses():
+    """(batch,) weights apply to every timestep of (batch, steps) losses; Keras needs an
+    explicit (batch, 1) there, lamina accepts both."""
+    y_true, y_pred = make_data("regression", seed=15, shape=(N, 3, C))
+    sw = sample_weight("vector")
+    expected = keras.losses.MeanSquaredError()(y_true, y_pred, sample_weight=sw[:, None])
+    for weights in (sw, sw[:, None]):
+        got = losses.MeanSquaredError()(y_true, y_pred, sample_weight=weights)
+        np.testing.assert_allclose(got, expected, atol=ATOL, rtol=1e-6)

@@ -59,8 +59,8 @@ def _run_keras(name, kwargs, params, grads, lr_changes=None):
     return history, [np.asarray(v) for v in opt.variables]
 
 
-def _run_lamina(name, kwargs, params, grads, lr_changes=None):
-    """Same with lamina under jax.jit; also returns how many times the step was traced."""
+def _run_lamina(name, kwargs, params, grads, lr_changes=None, eager=False):
+    """Same with lamina (under jax.jit unless `eager`); also how often the step was traced."""
     opt = _build(lo, name, kwargs)
     traces = []
 
@@ -68,16 +68,18 @@ def _run_lamina(name, kwargs, params, grads, lr_changes=None):
         traces.append(1)
         return opt.update(g, state, p)
 
-    step = jax.jit(step)
+    if not eager:
+        step = jax.jit(step)
     params = [jnp.asarray(p) for p in params]
     state = opt.init(params)
     history = []
-    for i, g in enumerate(grads):
-        if lr_changes and i in lr_changes:
-            opt.learning_rate = lr_changes[i]
-            state = opt.with_current_hyperparams(state)
-        params, state = step(g, state, params)
-        history.append([np.asarray(p) for p in params])
+    with jax.disable_jit(eager):
+        for i, g in enumerate(grads):
+            if lr_changes and i in lr_changes:
+                opt.learning_rate = lr_changes[i]
+                state = opt.with_current_hyperparams(state)
+            params, state = step(g, state, params)
+            history.append([np.asarray(p) for p in params])
     return history, [np.asarray(v) for v in opt.keras_variables(state)], len(traces)
 
 
@@ -147,6 +149,31 @@ def test_matches_keras_step_by_step(name, kwargs):
     _assert_same_run(name, kwargs)
 
 
+# optax's rsqrt-based scalings round differently; the other rules follow Keras op for op.
+OPTAX_ROUNDED = ("RMSprop", "Adagrad", "Adadelta")
+EXACT = [(n, kw) for n, kw in CASES if n not in OPTAX_ROUNDED]
+
+
+@pytest.mark.parametrize("name,kwargs", EXACT,
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(EXACT)])
+def test_eager_run_is_bitwise_keras(name, kwargs):
+    """Run eagerly (no XLA fusion), the Keras-exact rules give Keras's bits."""
+    params, grads = _data(seed=1)
+    k_hist, k_vars = _run_keras(name, kwargs, params, grads[:8])
+    l_hist, l_vars, _ = _run_lamina(name, kwargs, params, grads[:8], eager=True)
+    for k, v in zip(k_hist[-1] + k_vars, l_hist[-1] + l_vars):
+        np.testing.assert_array_equal(v, k, err_msg=f"{name} {kwargs}")
+
+
+def test_global_clipnorm_overflow_gives_nan_like_keras():
+    """Keras scales by `clip * min(1/norm, 1/clip) + (norm - norm)`: an inf norm is NaN."""
+    params = [np.ones(3, np.float32)]
+    grads = [[np.full(3, 1e30, np.float32)]]
+    k_hist, _ = _run_keras("SGD", dict(global_clipnorm=1.0), params, grads)
+    l_hist, _, _ = _run_lamina("SGD", dict(global_clipnorm=1.0), params, grads)
+    assert np.isnan(k_hist[0][0]).all() and np.isnan(l_hist[0][0]).all()
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adam", "Nadam", "Lion", "Ftrl"])
 def test_comparison_detects_a_small_deviation(name):
     """The tolerance is not vacuous: 1% off in the learning rate fails the comparison."""
@@ -201,6 +228,14 @@ def test_update_runs_inside_lax_scan():
     assert int(state["iterations"]) == STEPS
     for a, b in zip(scanned, looped):
         np.testing.assert_allclose(a, b, **TOL)
+
+
+def test_init_can_be_traced():
+    """The engine checks state structure with `jax.eval_shape(optimizer.init, params)`."""
+    for opt in (lo.SGD(learning_rate=ls.ExponentialDecay(0.1, 5, 0.5)), lo.Nadam()):
+        shapes = jax.eval_shape(opt.init, [jnp.ones((2, 3))])
+        assert shapes["learning_rate"].dtype == jnp.float32
+        assert shapes["iterations"].dtype == jnp.int32
 
 
 def test_load_keras_variables_round_trips():

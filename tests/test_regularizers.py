@@ -22,9 +22,9 @@ REGULARIZERS = [
     ("L1L2", {"l1": 0.01, "l2": 0.02}), ("L1L2", {"l2": 1e-4}), ("OrthogonalRegularizer", {}),
     ("OrthogonalRegularizer", {"factor": 0.1, "mode": "columns"}),
 ]
-SHAPES = [(5, 7), (9, 4), (4, 3, 6)]
-VALUE_CASES = [(name, kwargs, shape) for name, kwargs in REGULARIZERS for shape in SHAPES
-               if name != "OrthogonalRegularizer" or len(shape) == 2]  # it takes 2-D weights
+VALUE_CASES = [(name, kwargs, shape) for name, kwargs in REGULARIZERS
+               for shape in ([(5, 7), (9, 4)] if name == "OrthogonalRegularizer"  # 2-D only
+                             else [(5, 7), (4, 3, 6)])]
 
 
 @pytest.mark.parametrize("name,kwargs,shape", VALUE_CASES)
@@ -150,6 +150,11 @@ def test_get_none_callables_classes_and_dicts(module):
         return x
 
     assert module.get(custom) is custom
+    config = module.serialize(custom)
+    assert config == keras.regularizers.serialize(custom)  # Keras's format for plain functions
+    assert module.deserialize(config, custom_objects={"custom": custom}) is custom
+    with pytest.raises(errors.UnknownNameError, match="custom"):
+        module.deserialize(config)
     base = module.Regularizer if module is regularizers else module.Constraint
     classes = [c for c in vars(module).values() if isinstance(c, type) and issubclass(c, base)]
     for cls in classes:

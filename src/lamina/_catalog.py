@@ -20,6 +20,24 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def function_config(fn: Callable, kind: str) -> dict:
+    """Keras's config dict for a plain (custom) function; load it back with `custom_objects`."""
+    name = getattr(fn, "__name__", None)
+    if not name or name == "<lambda>":
+        raise errors.ConfigError(
+            f"Cannot serialize {kind} {fn!r}: use a named function or an object with get_config()."
+        )
+    return {"module": "builtins", "class_name": "function", "config": name,
+            "registered_name": "function"}
+
+
+def function_name(config: Mapping[str, Any]) -> str | None:
+    """The function name held by a `function_config` dict, else None."""
+    if config.get("class_name") == "function" and isinstance(config.get("config"), str):
+        return config["config"]
+    return None
+
+
 class Configurable:
     """Base of objects rebuilt from `get_config()` by passing it back as keyword arguments."""
 
@@ -68,13 +86,11 @@ class Catalog:
         return self._classes[name]
 
     def serialize(self, obj: Any) -> dict | None:
-        """Keras's config dict for `obj` (None stays None)."""
+        """Keras's config dict for `obj` (None stays None; plain functions by name)."""
         if obj is None:
             return None
         if not hasattr(obj, "get_config"):
-            raise errors.ConfigError(
-                f"Cannot serialize {self.kind} {obj!r}: it has no get_config()."
-            )
+            return function_config(obj, self.kind)
         return {
             "module": self.module,
             "class_name": type(obj).__name__,
@@ -92,6 +108,9 @@ class Catalog:
                 f"Cannot deserialize {self.kind} from {config!r}: expected a name or a dict "
                 "with 'class_name' and 'config'."
             )
+        fn_name = function_name(config)
+        if fn_name is not None:  # a plain function, e.g. a custom initializer
+            return self.lookup(fn_name, custom_objects)
         cls = self.lookup(config["class_name"], custom_objects)
         return cls.from_config(dict(config.get("config") or {}))
 

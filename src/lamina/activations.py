@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from lamina import errors
+from lamina._catalog import function_config, function_name
 
 Activation = Callable[..., jax.Array]
 
@@ -161,15 +162,13 @@ swish = silu
 hard_swish = hard_silu
 
 
-def serialize(activation: Activation) -> str:
-    """The name of a builtin activation ('silu' for swish, as Keras)."""
+def serialize(activation: Activation) -> str | dict:
+    """A builtin's name ('silu' for swish, as Keras); a Keras config dict for a custom function
+    (load it back with `deserialize(config, custom_objects={name: fn})`)."""
     for name, fn in _BUILTINS.items():
         if fn is activation:
             return name
-    raise errors.ConfigError(
-        f"Cannot serialize activation {activation!r}: only lamina's builtin activations "
-        "serialize to a name. Pass custom functions through `custom_objects` when loading."
-    )
+    return function_config(activation, "activation")
 
 
 def _name_of(config: str | Mapping[str, Any]) -> str:
@@ -177,10 +176,9 @@ def _name_of(config: str | Mapping[str, Any]) -> str:
     if isinstance(config, str):
         return config
     if isinstance(config, Mapping):
-        if config.get("class_name") == "function" and isinstance(config.get("config"), str):
-            return config["config"]
-        if isinstance(config.get("class_name"), str):
-            return config["class_name"]
+        name = function_name(config) or config.get("class_name")
+        if isinstance(name, str):
+            return name
     raise errors.ConfigError(f"Could not interpret activation config: {config!r}")
 
 

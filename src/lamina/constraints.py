@@ -5,7 +5,7 @@ A constraint maps a weight array to its projection (applied after each optimizer
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp

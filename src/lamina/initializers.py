@@ -171,7 +171,7 @@ def compute_fans(shape: Shape, input_axes: Sequence[int] | None = None,
         return 1, 1
     if len(shape) == 1:
         return int(shape[0]), int(shape[0])
-    receptive_field = 1
+    receptive_field = math.prod(shape[:-2])
     return int(shape[-2] * receptive_field), int(shape[-1] * receptive_field)
 
 

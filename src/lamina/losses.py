@@ -6,7 +6,6 @@ Loss *functions* map `(y_true, y_pred)` to per-sample values (the last axis redu
 
 from __future__ import annotations
 
-import re
 import warnings
 from typing import Any, Callable
 
@@ -14,6 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from lamina import config
+from lamina._catalog import function_config, function_name, snake_case
 from lamina.errors import ConfigError, unknown_name
 
 Array = jax.Array
@@ -311,19 +311,12 @@ def _merge_masks(value_mask: Array | None, row_mask: Any) -> Array | None:
 
 
 # ----------------------------------------------------------------------------- classes
-def to_snake_case(name: str) -> str:
-    """'MeanSquaredError' -> 'mean_squared_error' (Keras's rule)."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 class Loss:
     """Base class: subclasses implement `call(y_true, y_pred)` returning per-sample values."""
 
     def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
                  dtype: Any = None):
-        self.name = name or to_snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         self.dtype = jnp.dtype(dtype or config.floatx()).name
 
@@ -361,7 +354,7 @@ class LossFunctionWrapper(Loss):
     def __init__(self, fn: LossFn, reduction: str | None = "sum_over_batch_size",
                  name: str | None = None, dtype: Any = None, **kwargs: Any):
         fn = _resolve_function(fn)
-        super().__init__(name or to_snake_case(getattr(fn, "__name__", "loss")), reduction,
+        super().__init__(name or snake_case(getattr(fn, "__name__", "loss")), reduction,
                          dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
@@ -371,7 +364,8 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "fn": _serialize_function(self.fn), **self._fn_kwargs}
+        return {**super().get_config(), "fn": function_config(self.fn, "loss"),
+                **self._fn_kwargs}
 
 
 class _BuiltinLoss(LossFunctionWrapper):
@@ -392,10 +386,17 @@ class _BuiltinLoss(LossFunctionWrapper):
 
 def _simple_loss(class_name: str, fn: LossFn, default_name: str) -> type:
     """A parameterless loss class `ClassName(reduction, name, dtype)`."""
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = None,
+                 dtype: Any = None):
+        _BuiltinLoss.__init__(self, reduction, name, dtype)
+
+    __init__.__qualname__ = f"{class_name}.__init__"
+
     doc = f"`{fn.__name__}` as a `Loss` object (default name {default_name!r})."
-    return type(class_name, (_BuiltinLoss,), {"fn": staticmethod(fn), "__doc__": doc,
-                                               "default_name": default_name,
-                                               "__module__": __name__})
+    return type(class_name, (_BuiltinLoss,), {
+        "fn": staticmethod(fn), "default_name": default_name, "__init__": __init__,
+        "__doc__": doc, "__module__": __name__})
 
 
 MeanSquaredError = _simple_loss("MeanSquaredError", mean_squared_error, "mean_squared_error")
@@ -507,7 +508,7 @@ bce = BCE = binary_crossentropy
 def _resolve_function(fn: Any) -> LossFn:
     """A loss function from a callable, a function name, or its serialized form."""
     if isinstance(fn, dict):
-        fn = fn.get("config")
+        fn = function_name(fn)
     if isinstance(fn, str):
         if fn not in FUNCTIONS:
             raise unknown_name("loss function", fn, FUNCTIONS)
@@ -515,11 +516,6 @@ def _resolve_function(fn: Any) -> LossFn:
     if not callable(fn):
         raise ConfigError(f"Expected a loss function. Received: fn={fn!r}")
     return fn
-
-
-def _serialize_function(fn: LossFn) -> dict:
-    return {"module": "keras.losses", "class_name": "function", "config": fn.__name__,
-            "registered_name": "function"}
 
 
 def is_binary_or_sparse_categorical(y_true: Any, y_pred: Any) -> tuple[bool, bool]:
@@ -569,7 +565,7 @@ def get(identifier: Any, y_true: Any = None, y_pred: Any = None) -> Loss | None:
 def serialize(loss: Loss | LossFn) -> dict:
     """A Keras-style config dict for a `Loss` (or a built-in loss function)."""
     if not isinstance(loss, Loss):
-        return _serialize_function(_resolve_function(loss))
+        return function_config(_resolve_function(loss), "loss")
     return {"module": "keras.losses", "class_name": type(loss).__name__,
             "config": loss.get_config(), "registered_name": None}
 
@@ -579,8 +575,8 @@ def deserialize(config: dict | str) -> Loss:
     if isinstance(config, str):
         return get(config)
     class_name, inner = config.get("class_name"), config.get("config", {})
-    if class_name == "function":
-        return get(inner)
+    if function_name(config):
+        return get(function_name(config))
     if class_name not in CLASSES:
         raise unknown_name("loss class", str(class_name), CLASSES)
     return CLASSES[class_name].from_config(dict(inner))

@@ -15,7 +15,8 @@ import numpy as np
 
 from lamina import config, losses
 from lamina.errors import ConfigError, unknown_name
-from lamina.losses import divide_no_nan, squeeze_or_expand_to_same_rank, to_snake_case
+from lamina._catalog import function_config, function_name, snake_case
+from lamina.losses import divide_no_nan, squeeze_or_expand_to_same_rank
 
 Array = jax.Array
 State = Any  # a pytree of jax arrays
@@ -28,7 +29,7 @@ class Metric:
     direction: str | None = None  # 'up' or 'down': which way is better, for callbacks
 
     def __init__(self, name: str | None = None, dtype: Any = None):
-        self.name = name or to_snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.dtype = jnp.dtype(dtype or config.floatx()).name
         self._state: State = None
 
@@ -144,10 +145,10 @@ class MeanMetricWrapper(Mean):
     def __init__(self, fn: Callable, name: str | None = None, dtype: Any = None,
                  **kwargs: Any):
         fn = _resolve_function(fn)
-        super().__init__(name or to_snake_case(getattr(fn, "__name__", "metric")), dtype)
+        super().__init__(name or snake_case(getattr(fn, "__name__", "metric")), dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
-        if getattr(fn, "__name__", None) in losses.FUNCTIONS:
+        if fn in losses.FUNCTIONS.values():
             self.direction = "down"
 
     def update(self, state: State, y_true: Any, y_pred: Any,
@@ -156,9 +157,8 @@ class MeanMetricWrapper(Mean):
         return self._accumulate(state, values, sample_weight)
 
     def get_config(self) -> dict:
-        fn = {"module": "keras.metrics", "class_name": "function",
-              "config": self.fn.__name__, "registered_name": "function"}
-        return {**super().get_config(), "fn": fn, **self._fn_kwargs}
+        return {**super().get_config(), "fn": function_config(self.fn, "metric"),
+                **self._fn_kwargs}
 
 
 class _BuiltinMetric(MeanMetricWrapper):
@@ -179,10 +179,16 @@ class _BuiltinMetric(MeanMetricWrapper):
 def _simple_metric(class_name: str, fn: Callable, default_name: str,
                    direction: str) -> type:
     """A parameterless metric class `ClassName(name, dtype)` averaging `fn`."""
+
+    def __init__(self, name: str | None = None, dtype: Any = None):
+        _BuiltinMetric.__init__(self, name, dtype)
+
+    __init__.__qualname__ = f"{class_name}.__init__"
+
     doc = f"The mean of `{fn.__name__}` (default name {default_name!r})."
     return type(class_name, (_BuiltinMetric,), {
         "fn": staticmethod(fn), "default_name": default_name, "direction": direction,
-        "__doc__": doc, "__module__": __name__})
+        "__init__": __init__, "__doc__": doc, "__module__": __name__})
 
 
 # ----------------------------------------------------------------------------- accuracy
@@ -638,7 +644,7 @@ CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
 
 _ABSTRACT = ("Metric", "MeanMetricWrapper")
 NAMES: dict[str, type] = {key: cls for name, cls in CLASSES.items() if name not in _ABSTRACT
-                          for key in (name, to_snake_case(name))}
+                          for key in (name, snake_case(name))}
 NAMES.update({alias: CLASSES[name] for name, aliases in {
     "BinaryCrossentropy": ("bce", "BCE"), "MeanSquaredError": ("mse", "MSE"),
     "MeanAbsoluteError": ("mae", "MAE"), "MeanAbsolutePercentageError": ("mape", "MAPE"),
@@ -653,7 +659,7 @@ FUNCTIONS: dict[str, Callable] = {**losses.FUNCTIONS, **{fn.__name__: fn for fn 
 def _resolve_function(fn: Any) -> Callable:
     """A metric function from a callable, a function name, or its serialized form."""
     if isinstance(fn, dict):
-        fn = fn.get("config")
+        fn = function_name(fn)
     if isinstance(fn, str):
         if fn not in FUNCTIONS:
             raise unknown_name("metric function", fn, FUNCTIONS)

@@ -6,7 +6,7 @@ A regularizer maps a weight array to a scalar penalty that is added to the loss.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -92,7 +92,7 @@ class L2(Regularizer):
         return {"l2": self.l2}
 
 
-def _unit_rows(x: jax.Array, axis: int) -> jax.Array:
+def _unit_norm(x: jax.Array, axis: int) -> jax.Array:
     """`x` scaled to unit L2 norm along `axis` (as Keras's `normalize`, epsilon-safe)."""
     inv_norm = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))
     return x * jnp.minimum(inv_norm, 1.0 / _config.epsilon())
@@ -117,7 +117,7 @@ class OrthogonalRegularizer(Regularizer):
             raise ValueError(
                 f"Inputs to OrthogonalRegularizer must have rank 2. Received: shape={x.shape}"
             )
-        vectors = _unit_rows(x, 1) if self.mode == "rows" else _unit_rows(x, 0).T
+        vectors = _unit_norm(x, 1) if self.mode == "rows" else _unit_norm(x, 0).T
         size = vectors.shape[0]
         cosines = vectors @ vectors.T * (1.0 - jnp.eye(size, dtype=x.dtype))
         num_pairs = size * (size - 1.0) / 2.0

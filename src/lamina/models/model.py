@@ -168,6 +168,22 @@ class Model(Layer):
         summary_module.print_summary(self, line_length, positions, print_fn, expand_nested,
                                      show_trainable, layer_range)
 
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        """Write the weights in Keras 3's `.weights.h5` layout (atomically)."""
+        import os
+
+        from lamina import saving
+
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"{filepath} exists and overwrite=False.")
+        saving.save_weights(self, filepath)
+
+    def load_weights(self, filepath) -> None:
+        """Read weights saved by `save_weights` here or by Keras 3."""
+        from lamina import saving
+
+        saving.load_weights(self, filepath)
+
     def get_compile_config(self) -> dict[str, Any] | None:
         cfg = self._compile_config
         if cfg is None:

@@ -40,9 +40,8 @@ def scale_by_keras_adam(b1: float, b2: float, eps: float, amsgrad: bool
     """Keras's Adam step `-(m * alpha) / (sqrt(v) + eps)`, learning rate included."""
 
     def init(params):
-        zeros = optax.tree.zeros_like(params)
-        return KerasAdamState(zeros, optax.tree.zeros_like(params),
-                              optax.tree.zeros_like(params) if amsgrad else None)
+        zeros = optax.tree.zeros_like
+        return KerasAdamState(zeros(params), zeros(params), zeros(params) if amsgrad else None)
 
     def update(grads, state, params=None, *, learning_rate, step, **extra):
         del params, extra
@@ -52,7 +51,8 @@ def scale_by_keras_adam(b1: float, b2: float, eps: float, amsgrad: bool
 
         def delta(m, v):
             t = (step + 1).astype(m.dtype)
-            alpha = learning_rate.astype(m.dtype) * jnp.sqrt(1 - _power(b2, t)) / (1 - _power(b1, t))
+            lr = learning_rate.astype(m.dtype)
+            alpha = lr * jnp.sqrt(1 - _power(b2, t)) / (1 - _power(b1, t))
             return -((m * alpha) / (jnp.sqrt(v) + eps))
 
         updates = jax.tree.map(delta, mu, nu_max if amsgrad else nu)

@@ -126,12 +126,11 @@ class Optimizer:
     @property
     def learning_rate(self) -> float:
         """The current learning rate (a schedule's value at `iterations`), as a float."""
-        return float(self._host_learning_rate(self._iterations))
+        return float(self._learning_rate_value(self._iterations))
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
-        if isinstance(self._learning_rate, schedules.LearningRateSchedule) and not isinstance(
-                value, schedules.LearningRateSchedule):
+        if _is_schedule(self._learning_rate) and not _is_schedule(value):
             raise TypeError(
                 "This optimizer was created with a `LearningRateSchedule` object as its "
                 "`learning_rate` constructor argument, hence its learning rate is not settable. "
@@ -146,16 +145,17 @@ class Optimizer:
                 "Create a new optimizer instead.")
         self._learning_rate = value
 
-    def _host_learning_rate(self, step: int) -> np.float32:
+    def _learning_rate_value(self, step) -> jax.Array:
+        """The learning rate at `step` as a float32 scalar (traceable: `init` may be traced)."""
         lr = self._learning_rate
         if _is_schedule(lr):
-            return np.float32(lr(step))
-        return np.float32(lr() if callable(lr) else lr)
+            return jnp.asarray(lr(step), jnp.float32)
+        return jnp.asarray(lr() if callable(lr) else lr, jnp.float32)
 
-    def _learning_rate_at(self, step, state: dict):
-        """The learning rate for the update at `step` (traced; schedules evaluated in-graph)."""
+    def _learning_rate_at(self, step, state: dict) -> jax.Array:
+        """The learning rate for the update at `step`: a schedule is evaluated in-graph."""
         if _is_schedule(self._learning_rate):
-            return jnp.asarray(self._learning_rate(step), jnp.float32)
+            return self._learning_rate_value(step)
         return state["learning_rate"]
 
     # ----------------------------------------------------------- iterations
@@ -174,8 +174,7 @@ class Optimizer:
         self._built = True
         params = list(params)
         return {"iterations": jnp.asarray(self._iterations, jnp.int32),
-                "learning_rate": jnp.asarray(self._host_learning_rate(self._iterations),
-                                             jnp.float32),
+                "learning_rate": self._learning_rate_value(self._iterations),
                 "slots": self._rule().init(params)}
 
     def update(self, grads: Params, state: dict, params: Params) -> tuple[Params, dict]:
@@ -200,7 +199,7 @@ class Optimizer:
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]
         if self.clipnorm and self.clipnorm > 0:
-            clip = clip_by_global_norm(self.clipnorm)
+            clip = clip_by_norm(self.clipnorm)
         elif self.global_clipnorm and self.global_clipnorm > 0:
             clip = clip_by_global_norm(self.global_clipnorm)
         elif self.clipvalue and self.clipvalue > 0:
@@ -218,8 +217,8 @@ class Optimizer:
 
     def with_current_hyperparams(self, state: dict) -> dict:
         """Host side: `state` carrying the learning rate the user last set (no retrace needed)."""
-        lr = self._host_learning_rate(int(jax.device_get(state["iterations"])))
-        return {**state, "learning_rate": jnp.asarray(lr, jnp.float32)}
+        step = int(jax.device_get(state["iterations"]))
+        return {**state, "learning_rate": self._learning_rate_value(step)}
 
     # ----------------------------------------------------------- Keras's variable list
     def keras_variables(self, state: dict) -> list:
@@ -265,7 +264,7 @@ class Optimizer:
     def _learning_rate_config(self) -> Any:
         if _is_schedule(self._learning_rate):
             return schedules.serialize(self._learning_rate)
-        return float(self._host_learning_rate(self._iterations))
+        return float(self._learning_rate_value(self._iterations))
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Optimizer:
@@ -285,7 +284,8 @@ def _is_schedule(value) -> bool:
 
 
 def _check_learning_rate(value) -> float | Callable:
-    """A float (stored float32-rounded, as Keras's variable), a schedule or a callable."""
+    """A float (stored float32-rounded, as Keras's variable), a schedule, or a callable that
+    is called on the host (at `init`, `with_current_hyperparams` and in `get_config`)."""
     if _is_schedule(value) or callable(value):
         return value
     try:
@@ -293,8 +293,8 @@ def _check_learning_rate(value) -> float | Callable:
     except (TypeError, ValueError):
         raise errors.ConfigError(
             "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, "
-            "or a callable (that takes in the current iteration value and returns the "
-            f"corresponding learning rate value). Received instead: learning_rate={value!r}"
+            "or a callable without arguments returning the learning rate. "
+            f"Received instead: learning_rate={value!r}"
         ) from None
 
 

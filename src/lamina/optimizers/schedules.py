@@ -67,7 +67,8 @@ class ExponentialDecay(LearningRateSchedule):
         self.name = name
 
     def _progress(self, step, dtype):
-        p = _true_divide(jnp.asarray(step).astype(dtype), jnp.asarray(self.decay_steps).astype(dtype))
+        p = _true_divide(jnp.asarray(step).astype(dtype),
+                         jnp.asarray(self.decay_steps).astype(dtype))
         return jnp.floor(p) if self.staircase else p
 
     def __call__(self, step):
