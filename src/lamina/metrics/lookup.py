@@ -1,0 +1,95 @@
+"""`get`, `serialize` and `deserialize` for metrics: every class by name and alias, and the
+choice of accuracy from the shapes of the targets and predictions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lamina import losses
+from lamina._catalog import snake_case
+from lamina.errors import ConfigError, unknown_name
+from lamina.metrics.accuracy_metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
+                                             SparseCategoricalAccuracy,
+                                             SparseTopKCategoricalAccuracy,
+                                             TopKCategoricalAccuracy)
+from lamina.metrics.auc import AUC
+from lamina.metrics.base import Metric
+from lamina.metrics.confusion_metrics import (FalseNegatives, FalsePositives, Precision, Recall,
+                                              TrueNegatives, TruePositives)
+from lamina.metrics.loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy,
+                                         CategoricalHinge, CosineSimilarity, Hinge, KLDivergence,
+                                         LogCoshError, MeanAbsoluteError,
+                                         MeanAbsolutePercentageError, MeanSquaredError,
+                                         MeanSquaredLogarithmicError, Poisson,
+                                         RootMeanSquaredError, SparseCategoricalCrossentropy,
+                                         SquaredHinge)
+from lamina.metrics.reduction_metrics import Mean, Sum
+from lamina.metrics.wrappers import MeanMetricWrapper
+
+CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
+    Metric, Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy,
+    SparseCategoricalAccuracy, TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+    Precision, Recall, AUC, TruePositives, FalsePositives, TrueNegatives, FalseNegatives,
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError, RootMeanSquaredError, CosineSimilarity, LogCoshError, Hinge,
+    SquaredHinge, CategoricalHinge, KLDivergence, Poisson, BinaryCrossentropy,
+    CategoricalCrossentropy, SparseCategoricalCrossentropy)}
+
+_ABSTRACT = ("Metric", "MeanMetricWrapper")
+NAMES: dict[str, type] = {key: cls for name, cls in CLASSES.items() if name not in _ABSTRACT
+                          for key in (name, snake_case(name))}
+NAMES.update({alias: CLASSES[name] for name, aliases in {
+    "BinaryCrossentropy": ("bce", "BCE"), "MeanSquaredError": ("mse", "MSE"),
+    "MeanAbsoluteError": ("mae", "MAE"), "MeanAbsolutePercentageError": ("mape", "MAPE"),
+    "MeanSquaredLogarithmicError": ("msle", "MSLE"),
+}.items() for alias in aliases})
+
+
+def _accuracy_for(name: str, y_true: Any, y_pred: Any) -> Metric:
+    """'accuracy'/'acc' resolved from the shapes as `keras.Model.compile` does."""
+    if y_true is None or y_pred is None:
+        return Accuracy(name=name)
+    is_binary, is_sparse = losses.is_binary_or_sparse_categorical(y_true, y_pred)
+    if is_binary:
+        return BinaryAccuracy(name=name)
+    return (SparseCategoricalAccuracy if is_sparse else CategoricalAccuracy)(name=name)
+
+
+def get(identifier: Any, y_true: Any = None, y_pred: Any = None) -> Metric | None:
+    """A `Metric` from a name, function, class, instance or config dict (None -> None).
+
+    A name keeps the spelling the user wrote ('acc' stays 'acc'); 'accuracy'/'acc' pick the
+    binary, sparse or categorical accuracy from the shapes of y_true and y_pred (anything
+    with `.shape`), as `keras.Model.compile` does; without shapes they mean `Accuracy`.
+    """
+    if identifier is None or isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if isinstance(identifier, str):
+        if identifier.lower() in ("accuracy", "acc"):
+            return _accuracy_for(identifier, y_true, y_pred)
+        if identifier not in NAMES:
+            raise unknown_name("metric", identifier, [*NAMES, "acc"])
+        return NAMES[identifier](name=identifier)
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
+    raise ConfigError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def serialize(metric: Metric) -> dict:
+    """A Keras-style config dict for a metric."""
+    return {"module": "keras.metrics", "class_name": type(metric).__name__,
+            "config": metric.get_config(), "registered_name": None}
+
+
+def deserialize(config: dict | str) -> Metric:
+    """Rebuild a metric from `serialize` output (or a Keras metric config)."""
+    if isinstance(config, str):
+        return get(config)
+    class_name = config.get("class_name")
+    if class_name not in CLASSES:
+        raise unknown_name("metric class", str(class_name), CLASSES)
+    return CLASSES[class_name].from_config(dict(config.get("config", {})))

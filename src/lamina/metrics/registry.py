@@ -1,0 +1,31 @@
+"""Every metric function by name (the loss functions and aliases included), and their
+lookup."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lamina import losses
+from lamina._catalog import function_name
+from lamina.errors import ConfigError, unknown_name
+from lamina.metrics.functions import (accuracy, binary_accuracy, categorical_accuracy,
+                                      cosine_similarity, sparse_categorical_accuracy,
+                                      sparse_top_k_categorical_accuracy,
+                                      top_k_categorical_accuracy)
+
+FUNCTIONS: dict[str, Callable] = {**losses.FUNCTIONS, **{fn.__name__: fn for fn in (
+    accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, cosine_similarity)}}
+
+
+def _resolve_function(fn: Any) -> Callable:
+    """A metric function from a callable, a function name, or its serialized form."""
+    if isinstance(fn, dict):
+        fn = function_name(fn)
+    if isinstance(fn, str):
+        if fn not in FUNCTIONS:
+            raise unknown_name("metric function", fn, FUNCTIONS)
+        return FUNCTIONS[fn]
+    if not callable(fn):
+        raise ConfigError(f"Expected a metric function. Received: fn={fn!r}")
+    return fn
