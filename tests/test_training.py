@@ -30,6 +30,7 @@ OPTIMIZERS = [
     ("RMSprop", {}), ("RMSprop", dict(momentum=0.5, centered=True)), ("Adagrad", {}),
     ("Adadelta", dict(learning_rate=0.5)), ("Adamax", {}), ("Nadam", {}), ("Lion", {}),
     ("Adam", dict(clipnorm=0.1)), ("SGD", dict(global_clipnorm=0.5, learning_rate=0.1)),
+    ("Ftrl", dict(learning_rate=0.1)), ("AdamW", dict(weight_decay=0.1, clipvalue=0.01)),
 ]
 
 
@@ -138,18 +139,25 @@ def test_same_seed_gives_bit_identical_training():
     assert not np.array_equal(other[0], first[0])
 
 
-def test_second_fit_compiles_nothing_and_partial_batch_does_not_recompile():
+@pytest.mark.parametrize("steps_per_execution", [1, "auto"])
+def test_second_fit_compiles_nothing_and_partial_batch_does_not_recompile(steps_per_execution):
     x, y = data(n=100)  # 3 full batches + 1 partial
     model = mlp(lamina)
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x, y, epochs=1, verbose=0)
-    runner = model._engine.train_chunk(1)
-    size = runner._cache_size()
-    model.fit(x, y, epochs=2, verbose=0)
-    model.fit(x[::-1], y[::-1], epochs=1, validation_data=(x[:50], y[:50]), verbose=0)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=steps_per_execution)
+
+    def compiled():
+        return {key: fn._cache_size() for key, fn in model._engine._cache.items()
+                if hasattr(fn, "_cache_size")}
+
+    model.fit(x, y, epochs=1, validation_data=(x[:50], y[:50]), verbose=0)
     model.evaluate(x, y, verbose=0)
-    assert runner._cache_size() == size == 1
-    assert model._engine.eval_chunk(1)._cache_size() == 2  # validation half + full evaluate
+    first = compiled()
+    assert first and all(size == 1 for key, size in first.items() if key[0] == "train")
+    model.fit(x, y, epochs=2, verbose=0)
+    model.fit(x[::-1], y[::-1], epochs=1, validation_data=(x[50:], y[50:]), verbose=0)
+    model.evaluate(x, y, verbose=0)
+    assert compiled() == first
 
 
 def test_train_test_predict_on_batch_and_call():
@@ -256,11 +264,87 @@ def test_callbacks_receive_logs_and_can_stop_training():
 def test_steps_per_execution_gives_same_weights():
     x, y = data(n=160)
     results = []
-    for k in (1, 4):
+    for k in (1, 4, "auto"):
         lamina.utils.set_random_seed(3)
         model = mlp(lamina)
         model.compile("adam", "sparse_categorical_crossentropy", steps_per_execution=k)
         model.fit(x, y, epochs=2, verbose=0)
         results.append(model.get_weights())
-    for a, b in zip(*results):
-        np.testing.assert_allclose(a, b, atol=1e-6)
+        chunks = {key[1] for key in model._engine._cache if key[0] == "train"}
+        assert chunks == ({1} if k == 1 else {4, 1} if k == 4 else {5})  # 5 = 4 + 1; auto: all 5 steps in one call
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_auto_fusion_steps_back_for_batch_callbacks():
+    x, y = data(n=320)
+    model = mlp(lamina)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, verbose=0)
+    assert {key[1] for key in model._engine._cache if key[0] == "train"} == {10}
+    seen = []
+    callback = lamina.callbacks.LambdaCallback(on_train_batch_begin=lambda b, logs: seen.append(b))
+    model.fit(x, y, verbose=0, callbacks=[callback])
+    assert seen == list(range(10))
+
+
+def test_run_eagerly_executes_python_every_step_and_matches_compiled():
+    x, y = data(n=64)
+    calls = []
+
+    class Spy(layers.Layer):
+        def call(self, inputs):
+            calls.append(type(inputs).__name__)
+            return inputs
+
+    results = []
+    for eager in (False, True):
+        calls.clear()
+        lamina.utils.set_random_seed(5)
+        model = lamina.Sequential([layers.Input((12,)), Spy(), layers.Dense(10)])
+        model.compile("sgd", "sparse_categorical_crossentropy", run_eagerly=eager)
+        model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        results.append((model.get_weights(), len(calls)))
+    assert results[0][1] <= 4 and results[1][1] >= 8  # traced once vs. run on all 8 steps
+    for a, b in zip(results[0][0], results[1][0]):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize("metrics", [["accuracy", "precision", "recall"],
+                                     ["acc", "mse", "binary_accuracy"]])
+def test_binary_model_metric_logs_match_keras(metrics):
+    x, _ = data(n=128)
+    y = (x[:, 0] > 0).astype("float32")
+    theirs, ours = mlp(keras, out=1, activation="sigmoid"), mlp(lamina, out=1,
+                                                                  activation="sigmoid")
+    ours.set_weights(theirs.get_weights())
+    for model, lib in ((theirs, keras), (ours, lamina)):
+        model.compile(lib.optimizers.Adam(0.01), "binary_crossentropy", metrics=metrics)
+    h1 = theirs.fit(x, y, epochs=2, shuffle=False, validation_split=0.25, verbose=0)
+    h2 = ours.fit(x, y, epochs=2, shuffle=False, validation_split=0.25, verbose=0)
+    assert list(h2.history) == list(h1.history)
+    for key in h1.history:
+        np.testing.assert_allclose(h2.history[key], h1.history[key], rtol=1e-4, atol=1e-6)
+
+
+def test_fit_and_evaluate_print_keras_progress_lines(capsys):
+    import re
+
+    x, y = data(n=128)
+    model = mlp(lamina)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=2, validation_split=0.25)
+    model.evaluate(x, y)
+    out = capsys.readouterr().out
+    assert "\r" not in out
+    lines = out.strip().splitlines()
+    number = r"\d+\.\d{4}"
+    epoch_line = (rf"3/3 ━{{20}} \d+m?s \d+m?s/step - accuracy: ({number}) - loss: ({number}) "
+                  rf"- val_accuracy: {number} - val_loss: {number}")
+    assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
+    for line, epoch in ((lines[1], 0), (lines[3], 1)):
+        match = re.fullmatch(epoch_line.replace(r"\d+m?s/step", r"\d+(?:m|u)?s/step"), line)
+        assert match, line
+        assert float(match.group(2)) == pytest.approx(history.history["loss"][epoch], abs=1e-4)
+    assert re.fullmatch(rf"4/4 ━{{20}} .* - accuracy: {number} - loss: {number}", lines[4])

@@ -15,6 +15,8 @@ Logs = Mapping[str, Any] | None
 
 BATCH_END_HOOKS = ("on_train_batch_end", "on_test_batch_end", "on_predict_batch_end",
                    "on_batch_end")
+BATCH_BEGIN_HOOKS = ("on_train_batch_begin", "on_test_batch_begin", "on_predict_batch_begin",
+                     "on_batch_begin")
 
 
 def default(method: _F) -> _F:
@@ -148,9 +150,9 @@ def _batch_logs(logs: Logs) -> Mapping[str, Any]:
     return LazyLogs(lambda: logs)
 
 
-def _reads_batch_logs(callback: Callback) -> bool:
-    """Whether `callback` overrides a batch-end hook in a way that reads logs every step."""
-    for name in BATCH_END_HOOKS:
+def _reads_batch_logs(callback: Callback, hooks=BATCH_END_HOOKS) -> bool:
+    """Whether `callback` overrides one of `hooks` in a way that acts on every step."""
+    for name in hooks:
         hook = getattr(callback, name, None)
         if hook is None or is_default(hook) or getattr(hook, "_reads_logs_lazily", False):
             continue
@@ -198,6 +200,13 @@ class CallbackList(Callback):
         When False, batch-end hooks only read their logs occasionally (progbar redraws).
         """
         return any(_reads_batch_logs(cb) for cb in self.callbacks)
+
+    @property
+    def needs_every_batch(self) -> bool:
+        """True iff a callback acts on individual batches (begin or end): then the engine
+        calls hooks after every step instead of once per fused chunk of steps."""
+        hooks = BATCH_END_HOOKS + BATCH_BEGIN_HOOKS
+        return any(_reads_batch_logs(cb, hooks) for cb in self.callbacks)
 
     def append(self, callback: Callback) -> None:
         """Add a callback at the end, giving it the list's model and params."""

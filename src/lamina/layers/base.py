@@ -66,6 +66,10 @@ class KerasTensor:
 class Layer:
     """Base class of all layers, written the Keras way: build() + add_weight(), call()."""
 
+    #: Whether the engine may scan several training steps in one compiled call for models
+    #: holding this layer ('auto' steps_per_execution). Layers XLA:CPU scans slowly say False.
+    fuse_steps = True
+
     def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None,
                  activity_regularizer=None, **kwargs):
         unknown = set(kwargs) - set(_PASSED_KWARGS)

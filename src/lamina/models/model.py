@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import jax
@@ -79,9 +80,14 @@ class Model(Layer):
 
     # -- training ----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
-                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution="auto",
                 jit_compile="auto", auto_scale_loss=True) -> None:
-        """Configure training: optimizer, loss and metrics (names, functions or objects)."""
+        """Configure training: optimizer, loss and metrics (names, functions or objects).
+
+        steps_per_execution='auto' (lamina's default; Keras's is 1) fuses several steps into one
+        compiled call when that is faster and no callback needs every batch; batch-level
+        callbacks then see one call per chunk, as with Keras's steps_per_execution > 1.
+        """
         config = compile_module.make_compile_config(optimizer, loss, metrics, loss_weights,
                                                     run_eagerly, jit_compile,
                                                     steps_per_execution, weighted_metrics)
@@ -121,19 +127,28 @@ class Model(Layer):
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
         """Train for `epochs` epochs; returns a History whose `.history` has Keras's keys."""
-        return loop.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
-                        validation_data, shuffle, class_weight, sample_weight, initial_epoch,
-                        steps_per_epoch, validation_steps, validation_batch_size, validation_freq)
+        with self._execution_mode():
+            return loop.fit(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                            validation_data, shuffle, class_weight, sample_weight,
+                            initial_epoch, steps_per_epoch, validation_steps,
+                            validation_batch_size, validation_freq)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         """Loss and metrics on the data: a scalar, a list in `metrics_names` order, or a dict."""
-        return loop.evaluate(self, x, y, batch_size, verbose, sample_weight, steps, callbacks,
-                             return_dict)
+        with self._execution_mode():
+            return loop.evaluate(self, x, y, batch_size, verbose, sample_weight, steps,
+                                 callbacks, return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for `x` as NumPy arrays."""
-        return loop.predict(self, x, batch_size, verbose, steps, callbacks)
+        with self._execution_mode():
+            return loop.predict(self, x, batch_size, verbose, steps, callbacks)
+
+    def _execution_mode(self):
+        """compile(run_eagerly=True) runs every step op by op (for debugging with prints)."""
+        eager = self._compile_config is not None and self._compile_config.run_eagerly
+        return jax.disable_jit() if eager else contextlib.nullcontext()
 
     def _on_batch(self, train: bool, x, y, sample_weight, class_weight, return_dict):
         engine = self._require_engine("train_on_batch" if train else "test_on_batch")

@@ -66,9 +66,26 @@ def _check_targets(model, data) -> None:
         model._compile_config.resolve_metrics(data.y, output_shape)
 
 
-def _steps_per_call(engine: Engine) -> int:
-    k = engine.config.steps_per_execution
-    return 1 if k == "auto" else int(k)
+AUTO_STEPS_PER_CALL = 16
+
+
+def _steps_per_call(engine: Engine, callbacks, total_steps: int) -> int:
+    """Steps fused into one compiled call: the user's steps_per_execution, or with 'auto'
+    about AUTO_STEPS_PER_CALL (a divisor of the epoch's steps when one is close, so no second
+    function compiles for the remainder) unless a callback acts on every batch or a layer asks
+    not to be fused (XLA:CPU runs scanned convolutions several times slower)."""
+    k = engine.config.steps_per_execution if engine.config else "auto"
+    if k != "auto":
+        return int(k)
+    layers = [engine.model, *engine.model._flatten_layers()]
+    if callbacks.needs_every_batch or not all(layer.fuse_steps for layer in layers):
+        return 1
+    if total_steps <= AUTO_STEPS_PER_CALL:
+        return max(total_steps, 1)
+    for candidate in range(AUTO_STEPS_PER_CALL, AUTO_STEPS_PER_CALL // 2 - 1, -1):
+        if total_steps % candidate == 0:
+            return candidate
+    return AUTO_STEPS_PER_CALL
 
 
 def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: int,
@@ -79,7 +96,7 @@ def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: i
     total = index.shape[0] if step_limit is None else min(step_limit, index.shape[0])
     step = 0
     results = engine.results()
-    for k in fused.chunk_schedule(total, _steps_per_call(engine)):
+    for k in fused.chunk_schedule(total, _steps_per_call(engine, callbacks, total)):
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
         state = chunk_fn(k)(state, device_data, index, mask, step)
         step += k
@@ -242,7 +259,7 @@ def _predict_arrays(engine, state, data, batch_size, steps, cbs):
                                    False)
     total = index.shape[0] if steps is None else min(steps, index.shape[0])
     pieces, step = [], 0
-    for k in fused.chunk_schedule(total, _steps_per_call(engine) if engine.config else 1):
+    for k in fused.chunk_schedule(total, _steps_per_call(engine, cbs, total)):
         cbs.on_predict_batch_begin(step)
         out = engine.predict_chunk(k)(state, x, index, step)
         pieces.append(jax.tree_util.tree_map(lambda a: a.reshape(-1, *a.shape[2:]), out))
