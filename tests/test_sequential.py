@@ -98,3 +98,25 @@ def test_sequential_config_round_trip():
     clone = lamina.Sequential.from_config(model.get_config())
     assert [type(layer) for layer in clone.layers] == [type(layer) for layer in model.layers]
     assert clone.count_params() == model.count_params()
+
+
+def test_masks_flow_through_sequential_to_layers_that_take_them():
+    class MaskZeros(layers.Layer):
+        def call(self, inputs):
+            return inputs
+
+        def compute_mask(self, inputs, previous_mask=None):
+            return inputs[..., 0] != 0
+
+    class MaskedSum(layers.Layer):
+        def call(self, inputs, mask=None):
+            return (inputs * mask[..., None]).sum(axis=1)
+
+    x = np.array([[[1.0, 2.0], [0.0, 5.0], [3.0, 1.0]]], "float32")
+    model = lamina.Sequential([layers.Input((3, 2)), MaskZeros(), layers.Activation("linear"),
+                               MaskedSum()])
+    np.testing.assert_allclose(model.predict(x, verbose=0), [[4.0, 3.0]])
+    plain = lamina.Sequential([layers.Input((3, 2)), MaskZeros(), layers.Flatten(),
+                               layers.Reshape((3, 2)), MaskedSum()])
+    with pytest.raises(TypeError):  # Flatten does not support masking: the mask stops there
+        plain.predict(x, verbose=0)

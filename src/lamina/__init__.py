@@ -23,6 +23,7 @@ from lamina import (  # noqa: E402
     optimizers,
     random,
     regularizers,
+    saving,
     utils,
 )
 from lamina.layers import Input  # noqa: E402
@@ -31,4 +32,4 @@ from lamina.optimizers import schedules  # noqa: E402,F401
 
 __all__ = ["Input", "Model", "Sequential", "__version__", "activations", "backend", "callbacks",
            "config", "constraints", "datasets", "errors", "initializers", "layers", "losses",
-           "metrics", "models", "optimizers", "random", "regularizers", "utils"]
+           "metrics", "models", "optimizers", "random", "regularizers", "saving", "utils"]

@@ -17,6 +17,8 @@ from lamina.variables import Variable
 
 _name_counts: dict[str, int] = defaultdict(int)
 _loss_collectors = threading.local()
+_row_masks = threading.local()
+LAYER_CLASSES: dict[str, type] = {}
 _PASSED_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim", "weights")
 
 
@@ -69,6 +71,12 @@ class Layer:
     #: Whether the engine may scan several training steps in one compiled call for models
     #: holding this layer ('auto' steps_per_execution). Layers XLA:CPU scans slowly say False.
     fuse_steps = True
+    #: Whether an incoming mask (e.g. from Embedding(mask_zero=True)) passes through unchanged.
+    supports_masking = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        LAYER_CLASSES.setdefault(cls.__name__, cls)
 
     def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None,
                  activity_regularizer=None, **kwargs):
@@ -87,7 +95,9 @@ class Layer:
         self._build_shape: tuple | None = None
         self._input_shape_arg = _input_shape_from_kwargs(kwargs)
         self._initial_weights = kwargs.get("weights")
-        self._call_has_training = "training" in inspect.signature(self.call).parameters
+        call_parameters = inspect.signature(self.call).parameters
+        self._call_has_training = "training" in call_parameters
+        self._call_has_mask = "mask" in call_parameters
 
     # -- tracking ----------------------------------------------------------------------------
     def __setattr__(self, key: str, value: Any) -> None:
@@ -196,9 +206,11 @@ class Layer:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
-    def __call__(self, inputs, *args, training=None, **kwargs):
+    def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
         if isinstance(inputs, KerasTensor):
             return self._symbolic_call(inputs, *args, **kwargs)
+        if mask is not None and self._call_has_mask:
+            kwargs["mask"] = mask
         inputs = jax.tree_util.tree_map(_as_array, inputs)
         shape = _shape_of(inputs)
         self._maybe_build(shape)
@@ -217,6 +229,10 @@ class Layer:
             self.input_spec.check(self, inputs.shape)
         shape = self.compute_output_shape(inputs.shape)
         return KerasTensor(shape, self.compute_output_dtype(inputs.dtype), name=self.name)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of this layer's output: passed through if `supports_masking`, else None."""
+        return previous_mask if self.supports_masking else None
 
     def compute_output_dtype(self, input_dtype) -> str:
         return self.dtype if jnp.issubdtype(jnp.dtype(input_dtype), jnp.floating) else input_dtype
@@ -261,6 +277,30 @@ def infer_output_shape(fn, input_shape, dtype) -> tuple:
     concrete = tuple(probe if d is None else d for d in input_shape)
     out = jax.eval_shape(fn, jax.ShapeDtypeStruct(concrete, jnp.dtype(dtype)))
     return tuple(None if d and d % probe == 0 else d for d in out.shape)
+
+
+def current_row_mask():
+    """The (batch,) 0/1 mask of real rows in the step being traced, or None.
+
+    The engine pads the last partial batch; layers computing batch statistics
+    (BatchNormalization) weight their moments with it so padding rows change nothing."""
+    stack = getattr(_row_masks, "stack", None)
+    return stack[-1] if stack else None
+
+
+class row_mask_scope:
+    """Context manager making `mask` the current row mask (None inside = no padding)."""
+
+    def __init__(self, mask):
+        self.mask = mask
+
+    def __enter__(self) -> None:
+        if not hasattr(_row_masks, "stack"):
+            _row_masks.stack = []
+        _row_masks.stack.append(self.mask)
+
+    def __exit__(self, *exc) -> None:
+        _row_masks.stack.pop()
 
 
 def add_loss(value) -> None:

@@ -8,9 +8,13 @@ from lamina import activations, constraints, errors, initializers, regularizers
 from lamina.layers.base import KerasTensor, Layer, standardize_dtype
 from lamina.layers.input_spec import InputSpec
 
+__all__ = ["Activation", "Dense", "Input", "InputLayer"]
+
 
 class Dense(Layer):
     """`activation(inputs @ kernel + bias)` over the last axis of the inputs."""
+
+    supports_masking = True
 
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -70,6 +74,8 @@ class Dense(Layer):
 
 class Activation(Layer):
     """Applies an activation function (name or callable) to its input."""
+
+    supports_masking = True
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from lamina import errors, random
 from lamina.layers.base import Layer
 
+__all__ = ["Dropout"]
+
 
 class Dropout(Layer):
     """Inverted dropout: in training, zero a `rate` fraction and scale the rest by 1/(1-rate)."""
+
+    supports_masking = True
 
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)

@@ -10,6 +10,8 @@ from lamina import errors
 from lamina.layers.base import Layer
 from lamina.layers.input_spec import shape_str
 
+__all__ = ["Flatten", "Reshape"]
+
 
 class Flatten(Layer):
     """Flattens every axis but the batch axis."""

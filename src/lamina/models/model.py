@@ -183,6 +183,12 @@ class Model(Layer):
         summary_module.print_summary(self, line_length, positions, print_fn, expand_nested,
                                      show_trainable, layer_range)
 
+    def save(self, filepath, overwrite: bool = True, **kwargs) -> None:
+        """Save the whole model (`.keras` zip or legacy `.h5`), atomically."""
+        from lamina import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
+
     def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Write the weights in Keras 3's `.weights.h5` layout (atomically)."""
         import os

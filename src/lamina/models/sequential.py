@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lamina import errors
-from lamina.layers.base import KerasTensor, Layer
+from lamina.layers.base import LAYER_CLASSES, KerasTensor, Layer
 from lamina.layers.core import InputLayer
 from lamina.models.model import Model
 
@@ -86,10 +86,12 @@ class Sequential(Model):
         if not self.built:
             self.build((None, *tuple(input_shape)[1:]))
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         x = inputs
         for layer in self._tracked_layers:
-            x = layer(x, training=training)
+            y = layer(x, training=training, mask=mask)
+            mask = layer.compute_mask(x, mask)
+            x = y
         return x
 
     def compute_output_shape(self, input_shape) -> tuple:
@@ -124,11 +126,9 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config: dict) -> Sequential:
-        from lamina import layers as layers_module
-
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for layer_config in config["layers"]:
-            layer_cls = getattr(layers_module, layer_config["class_name"], None)
+            layer_cls = LAYER_CLASSES.get(layer_config["class_name"])
             if layer_cls is None:
                 raise errors.ConfigError(f"Unknown layer class {layer_config['class_name']!r} in "
                                          "the model config.")

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from lamina import random
-from lamina.layers.base import collect_losses
+from lamina.layers.base import collect_losses, row_mask_scope
 from lamina.training.state import TrainState
 from lamina.variables import bind, bound_values
 
@@ -16,15 +16,16 @@ Batch = tuple  # (x, y, sample_weight, mask); mask marks real rows (1) vs paddin
 
 
 def make_forward(model) -> Callable:
-    """`forward(trainable, non_trainable, x, training, key) -> (y_pred, new_non_trainable, extra_loss)`."""
+    """`forward(trainable, non_trainable, x, training, key, mask) -> (y_pred, new_non_trainable,
+    extra_loss)`; `mask` marks the real rows of a padded batch (None: all real)."""
     trainable_vars = model.trainable_weights
     frozen_vars = model.non_trainable_weights
     everything = trainable_vars + frozen_vars
     regularized = [v for v in everything if v.regularizer is not None]
 
-    def forward(trainable, non_trainable, x, training, key):
+    def forward(trainable, non_trainable, x, training, key, mask=None):
         with bind(everything, list(trainable) + list(non_trainable)) as frame, \
-                random.key_scope(key), collect_losses() as added:
+                random.key_scope(key), collect_losses() as added, row_mask_scope(mask):
             y_pred = model(x, training=training)
             extra = sum((v.regularizer(v.value) for v in regularized), jnp.zeros(()))
             extra = extra + sum(added, jnp.zeros(()))
@@ -44,7 +45,7 @@ def make_train_step(model, loss_fn, optimizer, metrics, weighted) -> Callable[[T
         rng, key = jax.random.split(state.rng)
 
         def loss_of(trainable):
-            y_pred, new_frozen, extra = forward(trainable, state.non_trainable, x, True, key)
+            y_pred, new_frozen, extra = forward(trainable, state.non_trainable, x, True, key, mask)
             loss = loss_fn(y, y_pred, sample_weight=sample_weight, mask=mask) + extra
             return loss, (y_pred, new_frozen)
 
@@ -64,7 +65,8 @@ def make_eval_step(model, loss_fn, metrics, weighted) -> Callable[[TrainState, B
 
     def eval_step(state: TrainState, batch: Batch) -> TrainState:
         x, y, sample_weight, mask = batch
-        y_pred, _, extra = forward(state.trainable, state.non_trainable, x, False, state.rng)
+        y_pred, _, extra = forward(state.trainable, state.non_trainable, x, False, state.rng,
+                                   mask)
         loss = loss_fn(y, y_pred, sample_weight=sample_weight, mask=mask) + extra
         return update_metrics(state, metrics, weighted, loss, y, y_pred, sample_weight, mask)
 
