@@ -32,6 +32,8 @@ class Model(Layer):
         self._compile_config = None
         self._engine: Engine | None = None
         self._optimizer_state = None
+        self._train_rng = None  # the training RNG key, continued across fits
+        self._initial_epoch = None  # set by callbacks (BackupAndRestore) in on_train_begin
         self.stop_training = False
         self.history = None
 

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lamina import errors, random
+from lamina import errors
 from lamina.callbacks import CallbackList, History
 from lamina.training import data as data_module
 from lamina.training import fused
@@ -91,8 +91,10 @@ def _steps_per_call(engine: Engine, callbacks, total_steps: int) -> int:
 def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: int,
                 shuffle: bool, step_limit, callbacks, hook: str):
     device_data = data.on_device()
-    index, mask = fused.epoch_batches(random.global_key(), data.num_samples, batch_size,
-                                      bool(shuffle))
+    rng, shuffle_key = jax.random.split(state.rng)
+    if shuffle:  # the order follows the train state's key, so a resumed run repeats it
+        state = state._replace(rng=rng)
+    index, mask = fused.epoch_batches(shuffle_key, data.num_samples, batch_size, bool(shuffle))
     total = index.shape[0] if step_limit is None else min(step_limit, index.shape[0])
     step = 0
     results = engine.results()
@@ -174,10 +176,13 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                        verbose=verbose, epochs=epochs, steps=steps)
     optimizer = engine.config.optimizer
-    state = from_model(model, optimizer, engine.metrics)
     model.stop_training = False
+    model._initial_epoch = None
     logs = None
     cbs.on_train_begin()
+    # callbacks may have restored weights, optimizer state and the epoch (BackupAndRestore)
+    state = from_model(model, optimizer, engine.metrics)
+    initial_epoch = model._initial_epoch if model._initial_epoch is not None else initial_epoch
     try:
         for epoch in range(initial_epoch, epochs):
             state = engine.reset_metrics(state)._replace(

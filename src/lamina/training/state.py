@@ -37,7 +37,14 @@ def from_model(model, optimizer=None, metrics=()) -> TrainState:
     return TrainState(trainable=trainable,
                       non_trainable=[v.value for v in model.non_trainable_weights],
                       opt=opt, metrics=[m.init() for m in metrics],
-                      loss_tracker=empty_tracker(), rng=random.global_key())
+                      loss_tracker=empty_tracker(), rng=_train_rng(model))
+
+
+def _train_rng(model) -> jax.Array:
+    """The model's training key (continued across fits, saved by BackupAndRestore), or a fresh
+    one from the global stream that set_random_seed resets."""
+    key = getattr(model, "_train_rng", None)
+    return key if key is not None else random.global_key()
 
 
 def to_model(model, state: TrainState, optimizer=None) -> None:
@@ -46,6 +53,7 @@ def to_model(model, state: TrainState, optimizer=None) -> None:
         var._value = value
     for var, value in zip(model.non_trainable_weights, state.non_trainable):
         var._value = value
+    model._train_rng = state.rng
     if optimizer is not None and state.opt is not None:
         model._optimizer_state = state.opt
         optimizer.sync_state(state.opt)
