@@ -1,0 +1,109 @@
+"""Convolution layers against Keras 3 (oracle): outputs, weights, shapes, configs, gradients."""
+
+import numpy as np
+import pytest
+from test_layers_core import finite_difference_check
+
+import lamina
+from lamina import layers
+
+keras = pytest.importorskip("keras")
+
+
+def check_against_keras(name, kwargs, shape, atol=1e-5, grad=True, seed=0):
+    """Build `name` in lamina and Keras, copy Keras's weights, compare everything we promise."""
+    x = np.random.default_rng(seed).normal(size=shape).astype("float32")
+    theirs = getattr(keras.layers, name)(**kwargs)
+    expected = np.asarray(theirs(x))
+    ours = getattr(layers, name)(**kwargs)
+    ours.build(x.shape)
+    ours.built = True
+    assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in theirs.weights]
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    got = np.asarray(ours(x))
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=atol, rtol=1e-5)
+    none_batch = (None, *shape[1:])
+    assert tuple(ours.compute_output_shape(none_batch)) == tuple(
+        theirs.compute_output_shape(none_batch))
+    assert ours.count_params() == theirs.count_params()
+    config = ours.get_config()
+    missing = set(theirs.get_config()) - set(config) - {"quantization_config"}
+    assert not missing, missing
+    clone = type(ours).from_config(config)
+    assert clone.get_config() == config
+    if grad:
+        finite_difference_check(ours, x)
+    return ours, theirs
+
+
+CONV_CASES = [
+    ("Conv1D", dict(filters=4, kernel_size=3), (2, 9, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=3, padding="causal", dilation_rate=2), (2, 9, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=2, padding="same", strides=2), (2, 9, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=3, groups=2, use_bias=False), (2, 8, 4)),
+    ("Conv1D", dict(filters=3, kernel_size=3, data_format="channels_first"), (2, 2, 8)),
+    ("Conv2D", dict(filters=4, kernel_size=3, activation="relu"), (2, 7, 6, 3)),
+    ("Conv2D", dict(filters=4, kernel_size=(3, 2), padding="same", strides=(2, 1)), (2, 7, 6, 3)),
+    ("Conv2D", dict(filters=2, kernel_size=3, dilation_rate=2, padding="same"), (2, 7, 7, 2)),
+    ("Conv2D", dict(filters=6, kernel_size=2, groups=3, activation="tanh"), (2, 5, 5, 3)),
+    ("Conv2D", dict(filters=4, kernel_size=3, data_format="channels_first", padding="same"),
+     (2, 3, 6, 5)),
+    ("Conv3D", dict(filters=2, kernel_size=2), (2, 4, 5, 3, 2)),
+    ("Conv3D", dict(filters=3, kernel_size=(3, 1, 2), strides=2, padding="same"),
+     (2, 5, 4, 6, 2)),
+    ("Conv3D", dict(filters=2, kernel_size=2, data_format="channels_first"), (2, 2, 3, 4, 3)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,shape", CONV_CASES)
+def test_conv_matches_keras(name, kwargs, shape):
+    check_against_keras(name, kwargs, shape)
+
+
+def test_conv_regularizers_constraints_and_config():
+    kwargs = dict(filters=2, kernel_size=3, kernel_regularizer="l2", bias_regularizer="l1",
+                  activity_regularizer="l2", kernel_constraint="max_norm",
+                  bias_constraint="non_neg", kernel_initializer="he_normal",
+                  bias_initializer="ones", name="c")
+    ours, theirs = check_against_keras("Conv2D", kwargs, (2, 5, 5, 1), grad=False)
+    config = ours.get_config()
+    assert config["kernel_size"] == (3, 3) and config["strides"] == (1, 1)
+    assert config["kernel_regularizer"] == keras.regularizers.serialize(
+        theirs.kernel_regularizer)
+    assert ours.kernel.regularizer is not None and ours.bias.constraint is not None
+
+
+def test_conv2d_without_channel_axis_names_the_fix():
+    layer = layers.Conv2D(8, 3, name="conv")
+    with pytest.raises(lamina.errors.ShapeError) as info:
+        layer(np.zeros((2, 28, 28), "float32"))
+    text = str(info.value)
+    assert "'conv' (Conv2D)" in text and "(2, 28, 28)" in text
+    assert "x[..., None]" in text and "layers.Reshape((28, 28, 1))" in text
+    model_input = lamina.Input((28, 28))
+    with pytest.raises(lamina.errors.ShapeError, match="channel axis"):
+        layers.Conv2D(8, 3)(model_input)
+
+
+def test_kernel_larger_than_input_and_bad_filters():
+    with pytest.raises(lamina.errors.ShapeError, match="kernel larger than its input"):
+        layers.Conv2D(4, 5)(np.zeros((1, 3, 3, 1), "float32"))
+    assert layers.Conv2D(4, 5, padding="same")(np.zeros((1, 3, 3, 1), "float32")).shape == (
+        1, 3, 3, 4)
+    for bad in (0, -2, 2.5):
+        with pytest.raises(lamina.errors.ConfigError, match="filters"):
+            layers.Conv2D(bad, 3)
+    with pytest.raises(lamina.errors.ConfigError, match="groups"):
+        layers.Conv2D(5, 3, groups=2)
+    with pytest.raises(lamina.errors.ConfigError, match="padding"):
+        layers.Conv2D(4, 3, padding="causal")
+
+
+def test_conv_trains_in_sequential_and_summary_counts():
+    ours = lamina.Sequential([layers.Input((8, 8, 1)), layers.Conv2D(4, 3, activation="relu"),
+                              layers.Flatten(), layers.Dense(2)])
+    theirs = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                               keras.layers.Flatten(), keras.layers.Dense(2)])
+    assert ours.count_params() == theirs.count_params()
+    assert ours.layers[0].fuse_steps is False
