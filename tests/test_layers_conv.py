@@ -107,3 +107,30 @@ def test_conv_trains_in_sequential_and_summary_counts():
                                keras.layers.Flatten(), keras.layers.Dense(2)])
     assert ours.count_params() == theirs.count_params()
     assert ours.layers[0].fuse_steps is False
+
+
+def tutorial_cnn(lib):
+    L = lib.layers
+    return lib.Sequential([
+        L.Input((28, 28, 1)), L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(),
+        L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(), L.Flatten(),
+        L.Dense(128, activation="relu"), L.Dense(10, activation="softmax")])
+
+
+def test_cnn_one_epoch_matches_keras():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(256, 28, 28, 1)).astype("float32")
+    y = rng.integers(0, 10, size=256).astype("int32")
+    theirs, ours = tutorial_cnn(keras), tutorial_cnn(lamina)
+    ours.set_weights(theirs.get_weights())
+    assert ours.count_params() == theirs.count_params()
+    for model, lib in ((theirs, keras), (ours, lamina)):
+        model.compile(lib.optimizers.Adam(), "sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+    h_theirs = theirs.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+    np.testing.assert_allclose(h_ours.history["loss"], h_theirs.history["loss"], rtol=1e-4)
+    np.testing.assert_allclose(ours.predict(x[:16], verbose=0), theirs.predict(x[:16], verbose=0),
+                               atol=1e-5)
