@@ -1,0 +1,124 @@
+"""What `compile()` was given and the optimizer's state, in Keras 3's file layouts.
+
+`compile_config` is the `compile_config` entry of a `.keras` config.json (a legacy `.h5`
+file's `training_config` holds the same keys with `optimizer_config` for `optimizer`).
+`optimizer_values` / `restore_optimizer_values` move the optimizer state as the flat list of
+Keras's `optimizer.variables` (iterations, learning_rate, then the slots per variable).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Mapping
+
+import jax
+import numpy as np
+
+from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+
+
+def _serialize_loss(loss) -> Any:
+    from lamina.losses.base import LossFunctionWrapper
+    from lamina.losses.registry import FUNCTIONS
+
+    if loss is None or isinstance(loss, str):
+        return loss
+    if isinstance(loss, (list, tuple)):
+        return [_serialize_loss(x) for x in loss]
+    if isinstance(loss, dict):
+        return {k: _serialize_loss(v) for k, v in loss.items()}
+    if isinstance(loss, LossFunctionWrapper) and FUNCTIONS.get(loss.name) is loss.fn:
+        return loss.name
+    if isinstance(loss, LossFunctionWrapper) and loss.fn in FUNCTIONS.values():
+        return loss.fn.__name__
+    if isinstance(loss, LossFunctionWrapper):
+        return serialize_keras_object(loss.fn)
+    return serialize_keras_object(loss)
+
+
+def compile_config(model) -> dict | None:
+    """The model's compile arguments in Keras 3's `compile_config` layout (None if uncompiled)."""
+    cfg = getattr(model, "_compile_config", None)
+    if cfg is None:
+        return None
+    weighted = [serialize_keras_object(m) for m in cfg.weighted_metric_identifiers]
+    spe = cfg.steps_per_execution
+    return {"optimizer": serialize_keras_object(cfg.optimizer),
+            "loss": _serialize_loss(cfg.loss), "loss_weights": cfg.loss_weights,
+            "metrics": [serialize_keras_object(m) for m in cfg.metric_identifiers] or None,
+            "weighted_metrics": weighted or None, "run_eagerly": cfg.run_eagerly,
+            "steps_per_execution": spe if isinstance(spe, int) else 1,
+            "jit_compile": cfg.jit_compile if isinstance(cfg.jit_compile, bool) else True}
+
+
+def _deserialize_identifier(value: Any, custom_objects) -> Any:
+    if isinstance(value, list):
+        return [_deserialize_identifier(v, custom_objects) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _deserialize_identifier(v, custom_objects) for k, v in value.items()}
+    if isinstance(value, dict) and value["class_name"] == "function" and \
+            value.get("module") in ("keras.losses", "keras.metrics", None) and \
+            isinstance(value.get("config"), str) and ">" not in value["config"]:
+        custom = (custom_objects or {}).get(value["config"])
+        return custom if custom is not None else value["config"]
+    return deserialize_keras_object(value, custom_objects)
+
+
+def compile_from_config(model, config: Mapping[str, Any],
+                        custom_objects: Mapping[str, Any] | None = None) -> None:
+    """Call `model.compile` with the arguments a `compile_config` / `training_config` holds."""
+    optimizer = config.get("optimizer", config.get("optimizer_config"))
+    if isinstance(optimizer, dict) and "module" not in optimizer:  # legacy training_config
+        optimizer = {"module": "keras.optimizers", **optimizer}
+    kwargs = {"optimizer": _deserialize_identifier(optimizer, custom_objects) or "rmsprop",
+              "loss": _deserialize_identifier(config.get("loss"), custom_objects),
+              "metrics": _deserialize_identifier(config.get("metrics"), custom_objects),
+              "weighted_metrics": _deserialize_identifier(config.get("weighted_metrics"),
+                                                          custom_objects),
+              "loss_weights": config.get("loss_weights")}
+    if config.get("steps_per_execution") not in (None, 1):
+        kwargs["steps_per_execution"] = config["steps_per_execution"]
+    model.compile(**kwargs)
+
+
+def optimizer_values(model) -> list[np.ndarray] | None:
+    """The optimizer state as Keras's `optimizer.variables` values (None if uncompiled).
+
+    An optimizer that has not taken a step yet is written as Keras writes an unbuilt one:
+    only `iterations` and `learning_rate`."""
+    optimizer = model.optimizer
+    if optimizer is None:
+        return None
+    state = getattr(model, "_optimizer_state", None)
+    if state is None:
+        values = [np.asarray(optimizer.iterations, np.int64)]
+        lr = optimizer.get_config().get("learning_rate")
+        if not isinstance(lr, dict):
+            values.append(np.asarray(lr, np.float32))
+        return values
+    values = [np.asarray(v) for v in jax.device_get(optimizer.keras_variables(state))]
+    values[0] = values[0].astype(np.int64)
+    return values
+
+
+def restore_optimizer_values(model, values: list, source: str) -> bool:
+    """Put Keras-ordered optimizer values back; warns and keeps a fresh state on a mismatch."""
+    optimizer = model.optimizer
+    if optimizer is None or not values:
+        return False
+    trainable = [v.value for v in model.trainable_weights]
+    state = optimizer.init(trainable)
+    expected = len(optimizer.keras_variables(state))
+    if len(values) != expected:
+        if len(values) <= 2:  # saved before the first step: Keras's unbuilt optimizer
+            state = {**state, "iterations": np.asarray(values[0], np.int32)}
+        else:
+            warnings.warn(f"{source}: the optimizer state holds {len(values)} variables but "
+                          f"optimizer '{optimizer.name}' needs {expected} for this model; "
+                          "training continues with a fresh optimizer state.", stacklevel=3)
+            return False
+    else:
+        state = optimizer.load_keras_variables(state, values)
+    model._optimizer_state = state
+    optimizer.sync_state(state)
+    return True

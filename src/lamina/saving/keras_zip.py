@@ -1,0 +1,109 @@
+"""The `.keras` format: Keras 3's zip of `metadata.json`, `config.json`, `model.weights.h5`
+(and an optional `assets/` tree), written atomically and read defensively."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import zipfile
+from typing import Any, Mapping
+
+import h5py
+
+from lamina import errors
+from lamina.saving import compile_state, sniff, weights_h5
+from lamina.saving.atomic import atomic_write
+from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+
+CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+
+
+def lamina_version() -> str:
+    from lamina import __version__
+
+    return str(__version__)
+
+
+def model_config(model, include_optimizer: bool = True) -> dict:
+    """config.json's content: the model serialized, with build_config and compile_config."""
+    config = serialize_keras_object(model)
+    compile_cfg = compile_state.compile_config(model) if include_optimizer else None
+    if compile_cfg is not None:
+        config["compile_config"] = compile_cfg
+    return config
+
+
+def metadata() -> dict:
+    """metadata.json's content; `keras_version` is the Keras format version lamina writes."""
+    return {"keras_version": "3.15.1", "lamina_version": lamina_version(),
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+
+
+def save(model, filepath: str, include_optimizer: bool = True) -> None:
+    """Write `model` to `filepath` as a `.keras` zip, atomically."""
+    config = model_config(model, include_optimizer)
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        weights_h5.write_weights(f, model, include_optimizer=include_optimizer)
+    with atomic_write(filepath) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr(METADATA, json.dumps(metadata()))
+            archive.writestr(CONFIG, json.dumps(config))
+            archive.writestr(WEIGHTS, buffer.getvalue())
+
+
+def read_json(archive: zipfile.ZipFile, name: str, path: str) -> Any:
+    """A JSON member of the archive, or a SavedFileError saying what is wrong."""
+    if name not in archive.namelist():
+        raise sniff.bad_file(path, f"the zip archive has no {name!r} (it holds "
+                             f"{sorted(archive.namelist())[:8]}), so it is not a .keras model.",
+                             "Only files written by model.save('....keras') can be loaded.")
+    try:
+        return json.loads(archive.read(name).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise sniff.bad_file(path, f"{name!r} is not valid JSON ({exc}).") from None
+
+
+def read_config(path: str) -> tuple[dict, dict]:
+    """(config, metadata) of a `.keras` file, without building anything."""
+    with sniff.open_zip(path) as archive:
+        config = read_json(archive, CONFIG, path)
+        meta = read_json(archive, METADATA, path) if METADATA in archive.namelist() else {}
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise sniff.bad_file(path, f"{CONFIG!r} does not describe a model (no 'class_name').")
+    return config, meta
+
+
+def open_weights(archive: zipfile.ZipFile, path: str) -> h5py.File:
+    """The archive's `model.weights.h5` opened in memory."""
+    if WEIGHTS not in archive.namelist():
+        raise sniff.bad_file(path, f"the zip archive has no {WEIGHTS!r}.",
+                             "The file is incomplete; use an intact copy.")
+    try:
+        return h5py.File(io.BytesIO(archive.read(WEIGHTS)), "r")
+    except OSError as exc:
+        raise sniff.bad_file(path, f"its {WEIGHTS!r} is corrupt ({exc}).") from None
+
+
+def load(path: str, custom_objects: Mapping[str, Any] | None = None, compile: bool = True,
+         safe_mode: bool = True):
+    """The model stored in a `.keras` file (Keras 3 or lamina), compiled if it was."""
+    path = os.fspath(path)
+    with sniff.open_zip(path) as archive:
+        config = read_json(archive, CONFIG, path)
+        if not isinstance(config, dict) or "class_name" not in config:
+            raise sniff.bad_file(path, f"{CONFIG!r} does not describe a model.")
+        try:
+            model = deserialize_keras_object(
+                {k: v for k, v in config.items() if k != "compile_config"},
+                custom_objects, safe_mode)
+        except errors.LaminaError as exc:
+            raise type(exc)(f"{path}: {exc}") from None
+        compile_cfg = config.get("compile_config")
+        if compile and compile_cfg:
+            compile_state.compile_from_config(model, compile_cfg, custom_objects)
+        with open_weights(archive, path) as f:
+            weights_h5.read_weights(f, model, path)
+    return model

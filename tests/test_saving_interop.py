@@ -1,0 +1,146 @@
+"""Keras 3 (JAX backend) is the oracle: files written by each library load in the other with
+the same predictions, for every layer family lamina has."""
+
+import json
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+import lamina
+
+TOL = dict(rtol=1e-5, atol=1e-6)
+
+
+def _mlp(K):
+    return K.Sequential([K.Input((4,)), K.layers.Dense(8, activation="relu"),
+                         K.layers.Dense(3, activation="softmax")])
+
+
+def _cnn(K):
+    return K.Sequential([K.Input((8, 8, 2)), K.layers.Conv2D(4, 3, activation="relu"),
+                         K.layers.MaxPooling2D(), K.layers.Flatten(), K.layers.Dense(3)])
+
+
+def _lstm(K):
+    return K.Sequential([K.Input((5, 3)), K.layers.LSTM(4), K.layers.Dense(2)])
+
+
+def _gru(reset_after):
+    return lambda K: K.Sequential([K.Input((5, 3)), K.layers.GRU(4, reset_after=reset_after),
+                                   K.layers.Dense(2)])
+
+
+def _bn(K):
+    return K.Sequential([K.Input((4,)), K.layers.Dense(6), K.layers.BatchNormalization(),
+                         K.layers.Dense(2)])
+
+
+def _embedding(K):
+    return K.Sequential([K.Input((5,), dtype="int32"), K.layers.Embedding(10, 4),
+                         K.layers.GlobalAveragePooling1D(), K.layers.Dense(2)])
+
+
+CASES = {"mlp": (_mlp, (6, 4)), "cnn": (_cnn, (3, 8, 8, 2)), "lstm": (_lstm, (3, 5, 3)),
+         "gru_reset_after": (_gru(True), (3, 5, 3)), "gru_reset_before": (_gru(False), (3, 5, 3)),
+         "batchnorm": (_bn, (6, 4)), "embedding": (_embedding, (4, 5))}
+
+
+def _inputs(name, shape):
+    rng = np.random.default_rng(1)
+    if name == "embedding":
+        return rng.integers(0, 10, shape).astype("int32")
+    return rng.normal(size=shape).astype("float32")
+
+
+def _randomize(model):
+    rng = np.random.default_rng(2)
+    values = []
+    for w in model.weights:
+        v = rng.normal(scale=0.5, size=tuple(w.shape)).astype("float32")
+        values.append(np.abs(v) + 0.5 if "variance" in w.path else v)
+    model.set_weights(values)
+
+
+def _predict(model, x):
+    return np.asarray(model(x))
+
+
+@pytest.mark.parametrize("fmt", ["keras", "h5", "weights.h5"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_keras_written_files_load_in_lamina(tmp_path, case, fmt):
+    build, shape = CASES[case]
+    x = _inputs(case, shape)
+    kmodel = build(keras)
+    _randomize(kmodel)
+    path = str(tmp_path / f"m.{fmt}")
+    if fmt == "weights.h5":
+        kmodel.save_weights(path)
+        model = build(lamina)
+        model.load_weights(path)
+    else:
+        kmodel.save(path)
+        model = lamina.models.load_model(path)
+        assert [l.name for l in model.layers] == [l.name for l in kmodel.layers]
+    np.testing.assert_allclose(_predict(model, x), _predict(kmodel, x), **TOL)
+
+
+@pytest.mark.parametrize("fmt", ["keras", "h5", "weights.h5"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_lamina_written_files_load_in_keras(tmp_path, case, fmt):
+    build, shape = CASES[case]
+    x = _inputs(case, shape)
+    model = build(lamina)
+    _randomize(model)
+    path = str(tmp_path / f"m.{fmt}")
+    if fmt == "weights.h5":
+        model.save_weights(path)
+        kmodel = build(keras)
+        kmodel.load_weights(path)
+    else:
+        model.save(path)
+        kmodel = keras.models.load_model(path, compile=False)
+        assert kmodel.count_params() == model.count_params()
+    np.testing.assert_allclose(_predict(kmodel, x), _predict(model, x), **TOL)
+
+
+def test_keras_compiled_file_restores_optimizer_state(tmp_path):
+    x, y = _inputs("mlp", (16, 4)), np.random.default_rng(3).integers(0, 3, 16)
+    kmodel = _mlp(keras)
+    kmodel.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                   metrics=["accuracy"])
+    kmodel.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    kmodel.save(tmp_path / "k.keras")
+    model = lamina.models.load_model(tmp_path / "k.keras")
+    assert type(model.optimizer).__name__ == "Adam"
+    assert model.optimizer.learning_rate == pytest.approx(0.01)
+    assert model.optimizer.iterations == 4
+    ours = model.optimizer.keras_variables(model._optimizer_state)
+    for a, b in zip(ours, kmodel.optimizer.variables, strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), **TOL)
+    # one more identical step in both gives the same weights
+    kmodel.train_on_batch(x[:8], y[:8])
+    model.train_on_batch(x[:8], y[:8])
+    for a, b in zip(model.get_weights(), kmodel.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_lamina_file_config_matches_keras_layout(tmp_path):
+    kmodel, model = _mlp(keras), _mlp(lamina)
+    kmodel.compile(optimizer="adam", loss="mse")
+    model.compile(optimizer="adam", loss="mse")
+    kmodel.save(tmp_path / "k.keras")
+    model.save(tmp_path / "l.keras")
+
+    def layout(path):
+        with zipfile.ZipFile(path) as z:
+            cfg = json.loads(z.read("config.json"))
+            meta = json.loads(z.read("metadata.json"))
+        return sorted(cfg), sorted(cfg["compile_config"]), [
+            e["class_name"] for e in cfg["config"]["layers"]], sorted(meta)[:2]
+
+    assert layout(tmp_path / "l.keras")[:3] == layout(tmp_path / "k.keras")[:3]
+    loaded = keras.models.load_model(tmp_path / "l.keras")
+    assert type(loaded.optimizer).__name__ == "Adam"
+    assert loaded.loss == "mse"
