@@ -25,6 +25,7 @@ _ALLOWED_GLOBALS = frozenset({
     ("numpy._core.multiarray", "_reconstruct"),
     ("numpy.core.numeric", "_frombuffer"),
     ("numpy._core.numeric", "_frombuffer"),
+    ("_codecs", "encode"),  # bytes in protocol-2 pickles written by Python 3
 })
 
 # IDX type codes (http://yann.lecun.com/exdb/mnist/): byte 3 of the magic number.
