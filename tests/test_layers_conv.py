@@ -134,3 +134,28 @@ def test_cnn_one_epoch_matches_keras():
     np.testing.assert_allclose(h_ours.history["loss"], h_theirs.history["loss"], rtol=1e-4)
     np.testing.assert_allclose(ours.predict(x[:16], verbose=0), theirs.predict(x[:16], verbose=0),
                                atol=1e-5)
+
+
+MORE_CASES = [
+    ("Conv1DTranspose", dict(filters=3, kernel_size=3), (2, 5, 2)),
+    ("Conv1DTranspose", dict(filters=3, kernel_size=3, strides=2, padding="same"), (2, 5, 2)),
+    ("Conv2DTranspose", dict(filters=3, kernel_size=3, strides=2), (2, 4, 5, 2)),
+    ("Conv2DTranspose", dict(filters=2, kernel_size=(3, 2), strides=2, padding="same",
+                             output_padding=1), (2, 4, 5, 2)),
+    ("Conv2DTranspose", dict(filters=2, kernel_size=3, dilation_rate=2,
+                             data_format="channels_first"), (2, 3, 4, 5)),
+    ("DepthwiseConv1D", dict(kernel_size=3, depth_multiplier=2), (2, 7, 3)),
+    ("DepthwiseConv2D", dict(kernel_size=3, padding="same", strides=2), (2, 6, 5, 3)),
+    ("DepthwiseConv2D", dict(kernel_size=2, depth_multiplier=2, data_format="channels_first"),
+     (2, 3, 5, 4)),
+    ("SeparableConv1D", dict(filters=4, kernel_size=3, depth_multiplier=2), (2, 7, 3)),
+    ("SeparableConv2D", dict(filters=4, kernel_size=3, padding="same", activation="relu"),
+     (2, 6, 5, 3)),
+    ("SeparableConv2D", dict(filters=2, kernel_size=2, strides=2, use_bias=False,
+                             data_format="channels_first"), (2, 3, 6, 4)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,shape", MORE_CASES)
+def test_transpose_depthwise_separable_match_keras(name, kwargs, shape):
+    check_against_keras(name, kwargs, shape)

@@ -36,8 +36,8 @@ class _Conv(Layer):
         kwargs.pop("lora_rank", None), kwargs.pop("lora_alpha", None)
         super().__init__(activity_regularizer=regularizers.get(activity_regularizer), **kwargs)
         label = errors.layer_label(self)
-        self.filters = _positive_int(filters, "filters", label)
-        self.groups = _positive_int(groups, "groups", label)
+        self.filters = positive_int(filters, "filters", label)
+        self.groups = positive_int(groups, "groups", label)
         self.kernel_size = cu.normalize_tuple(kernel_size, self.rank, "kernel_size", label)
         self.strides = cu.normalize_tuple(strides, self.rank, "strides", label)
         self.dilation_rate = cu.normalize_tuple(dilation_rate, self.rank, "dilation_rate", label)
@@ -79,8 +79,7 @@ class _Conv(Layer):
 
     def _spatial_out(self, input_shape) -> tuple:
         axes = cu.spatial_axes(self.rank, self.data_format)
-        out = tuple(cu.output_length(input_shape[a], k, self.padding, s, d) for a, k, s, d in
-                    zip(axes, self.kernel_size, self.strides, self.dilation_rate))
+        out = tuple(self._out_length(input_shape[a], i) for i, a in enumerate(axes))
         if any(o is not None and o <= 0 for o in out):
             raise errors.ShapeError(errors.message(
                 f"has a kernel larger than its input with padding='{self.padding}'.",
@@ -89,6 +88,14 @@ class _Conv(Layer):
                 f"{self.kernel_size}, dilation_rate={self.dilation_rate}",
                 fix="Use padding='same', a smaller kernel_size, or larger inputs."))
         return out
+
+    def _out_length(self, length: int | None, i: int) -> int | None:
+        """Output size of spatial axis `i` for an input of `length` (None if unknown)."""
+        return cu.output_length(length, self.kernel_size[i], "same" if self.padding == "causal"
+                                else self.padding, self.strides[i], self.dilation_rate[i])
+
+    def _kernel_shape(self, channels: int) -> tuple:
+        return (*self.kernel_size, channels // self.groups, self.filters)
 
     def compute_output_shape(self, input_shape) -> tuple:
         self._input_channels(input_shape)
@@ -101,8 +108,7 @@ class _Conv(Layer):
     def build(self, input_shape) -> None:
         channels = self._input_channels(input_shape)
         self._spatial_out(input_shape)
-        shape = (*self.kernel_size, channels // self.groups, self.filters)
-        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer,
+        self.kernel = self.add_weight("kernel", self._kernel_shape(channels), self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self.bias = None
@@ -127,7 +133,7 @@ class _Conv(Layer):
     def call(self, inputs):
         outputs = self.convolution_op(inputs, self.kernel.value)
         if self.bias is not None:
-            outputs = outputs + _bias_shaped(self.bias.value, self.rank, self.data_format)
+            outputs = outputs + bias_shaped(self.bias.value, self.rank, self.data_format)
         return self.activation(outputs)
 
     def get_config(self) -> dict:
@@ -135,16 +141,16 @@ class _Conv(Layer):
                 "kernel_size": self.kernel_size, "strides": self.strides,
                 "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate, "groups": self.groups,
-                **_dense_like_config(self)}
+                **dense_like_config(self)}
 
 
-def _bias_shaped(bias, rank: int, data_format: str):
+def bias_shaped(bias, rank: int, data_format: str):
     if data_format == "channels_last":
         return bias
     return jnp.reshape(bias, (bias.shape[0],) + (1,) * rank)
 
 
-def _dense_like_config(layer) -> dict:
+def dense_like_config(layer) -> dict:
     """The activation / use_bias / initializer / regularizer / constraint keys of a conv layer."""
     return {"activation": activations.serialize(layer.activation), "use_bias": layer.use_bias,
             "kernel_initializer": initializers.serialize(layer.kernel_initializer),
@@ -156,7 +162,7 @@ def _dense_like_config(layer) -> dict:
             "bias_constraint": constraints.serialize(layer.bias_constraint)}
 
 
-def _positive_int(value, name: str, label: str) -> int:
+def positive_int(value, name: str, label: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise errors.ConfigError(errors.message(
             f"needs a strictly positive integer '{name}'.", where=label,
@@ -183,3 +189,11 @@ class Conv3D(_Conv):
 
 
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+
+
+from lamina.layers.conv_depthwise import *  # noqa: E402,F401,F403
+from lamina.layers.conv_depthwise import __all__ as _depthwise_all  # noqa: E402
+from lamina.layers.conv_transpose import *  # noqa: E402,F401,F403
+from lamina.layers.conv_transpose import __all__ as _transpose_all  # noqa: E402
+
+__all__ += [*_transpose_all, *_depthwise_all]

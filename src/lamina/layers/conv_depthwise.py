@@ -1,0 +1,157 @@
+"""DepthwiseConv1D/2D and SeparableConv1D/2D: per-channel convolution (then a 1x1 mixing)."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from lamina import constraints, errors, initializers, regularizers
+from lamina.layers import conv_utils as cu
+from lamina.layers.conv import _Conv, dimension_numbers, positive_int
+from lamina.layers.input_spec import InputSpec
+
+__all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+           "SeparableConvolution1D", "SeparableConvolution2D"]
+
+
+def depthwise(layer: _Conv, inputs, kernel):
+    """Convolve each input channel with its own `depth_multiplier` filters (Keras layout)."""
+    channels, multiplier = kernel.shape[-2], kernel.shape[-1]
+    kernel = jnp.reshape(kernel, (*kernel.shape[:-2], 1, channels * multiplier))
+    return jax.lax.conv_general_dilated(
+        inputs, kernel, layer.strides, layer._lax_padding(), rhs_dilation=layer.dilation_rate,
+        dimension_numbers=dimension_numbers(layer.rank, layer.data_format),
+        feature_group_count=channels)
+
+
+class _DepthwiseConv(_Conv):
+    """Per-channel convolution: kernel (*kernel_size, channels, depth_multiplier)."""
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier: int = 1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias: bool = True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(depth_multiplier, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=depthwise_constraint, bias_constraint=bias_constraint,
+                         **kwargs)
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier",
+                                             errors.layer_label(self))
+
+    def _kernel_shape(self, channels: int) -> tuple:
+        return (*self.kernel_size, channels, self.depth_multiplier)
+
+    def build(self, input_shape) -> None:
+        self.filters = self._input_channels(input_shape) * self.depth_multiplier
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        self.filters = self._input_channels(input_shape) * self.depth_multiplier
+        return super().compute_output_shape(input_shape)
+
+    def convolution_op(self, inputs, kernel):
+        return depthwise(self, inputs, kernel)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        for key in ("filters", "groups"):
+            del config[key]
+        return {**_renamed(config, "kernel", "depthwise"),
+                "depth_multiplier": self.depth_multiplier}
+
+
+class _SeparableConv(_Conv):
+    """Depthwise convolution followed by a 1x1 (pointwise) convolution to `filters`."""
+
+    def __init__(self, filters: int, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, depth_multiplier: int = 1, activation=None,
+                 use_bias: bool = True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, pointwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=depthwise_constraint, bias_constraint=bias_constraint,
+                         **kwargs)
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier",
+                                             errors.layer_label(self))
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+
+    def build(self, input_shape) -> None:
+        channels = self._input_channels(input_shape)
+        self._spatial_out(input_shape)
+        self.depthwise_kernel = self.add_weight(
+            "depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier),
+            self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
+        self.pointwise_kernel = self.add_weight(
+            "pointwise_kernel", (*(1,) * self.rank, channels * self.depth_multiplier,
+                                 self.filters), self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer, constraint=self.pointwise_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        self.input_spec = InputSpec(ndim=self.rank + 2,
+                                    axes={cu.channel_axis(self.data_format): channels})
+        self.kernel = self.depthwise_kernel
+
+    def convolution_op(self, inputs, kernel):
+        spread = depthwise(self, inputs, kernel)
+        return jax.lax.conv_general_dilated(
+            spread, self.pointwise_kernel.value, (1,) * self.rank, "VALID",
+            dimension_numbers=dimension_numbers(self.rank, self.data_format))
+
+    def get_config(self) -> dict:
+        config = _renamed(super().get_config(), "kernel", "depthwise")
+        del config["groups"]
+        return {**config, "depth_multiplier": self.depth_multiplier,
+                "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+                "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+                "pointwise_constraint": constraints.serialize(self.pointwise_constraint)}
+
+
+def _renamed(config: dict, old: str, new: str) -> dict:
+    """kernel_initializer -> depthwise_initializer, etc."""
+    return {(new + key[len(old):] if key.startswith(old + "_") and key != "kernel_size" else key):
+            value for key, value in config.items()}
+
+
+class DepthwiseConv1D(_DepthwiseConv):
+    rank = 1
+
+
+class DepthwiseConv2D(_DepthwiseConv):
+    """Per-channel 2D convolution (MobileNet-style), `depth_multiplier` outputs per channel."""
+
+    rank = 2
+
+
+class SeparableConv1D(_SeparableConv):
+    rank = 1
+
+
+class SeparableConv2D(_SeparableConv):
+    """Depthwise 2D convolution then a 1x1 convolution to `filters` channels."""
+
+    rank = 2
+
+
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
