@@ -3,7 +3,8 @@
 The backup is one HDF5 file, `<backup_dir>/training_state.h5`, written atomically (temporary
 file, fsync, rename) so a crash leaves the previous backup or the new one, never half of one:
 
-    attrs   format = "lamina.BackupAndRestore", version, epoch (the next epoch to run), batch
+    attrs   format = "lamina.BackupAndRestore", version, epoch (the next epoch to run), batch,
+            learning_rate (the optimizer's, when it is a float a callback may have changed)
     weights/<i>     the model's weights in `model.weights` order
     optimizer/<i>   the leaves of `model._optimizer_state` (jax.tree_util order)
     train_rng       the model's training RNG key (shuffle order and dropout)
@@ -48,12 +49,19 @@ def _key_data(key) -> tuple[np.ndarray, str | None]:
     return np.asarray(key), None
 
 
+def _settable_learning_rate(optimizer: Any) -> bool:
+    """Whether the optimizer's learning rate is a plain float (not a schedule or callable)."""
+    return isinstance(getattr(optimizer, "_learning_rate", None), float)
+
+
 def write_backup(path: str, model: Any, epoch: int, batch: int) -> None:
     """Write the model's weights, optimizer state, training RNG and the epoch to `path`."""
     from lamina.saving.atomic import atomic_write  # lazy: lamina.saving imports models
 
     with atomic_write(path) as tmp, h5py.File(tmp, "w") as f:
         f.attrs.update({"format": FORMAT, "version": VERSION, "epoch": epoch, "batch": batch})
+        if _settable_learning_rate(model.optimizer):
+            f.attrs["learning_rate"] = model.optimizer.learning_rate
         _write_arrays(f.create_group("weights"), [v.value for v in model.weights])
         if model._optimizer_state is not None:
             _write_arrays(f.create_group("optimizer"),
@@ -171,10 +179,13 @@ class BackupAndRestore(Callback):
             rng = f["train_rng"] if "train_rng" in f else None
             rng = None if rng is None else (rng[()], rng.attrs.get("impl"))
             epoch = int(f.attrs["epoch"])
+            learning_rate = f.attrs.get("learning_rate")
         _check_weights(path, model, weights)
         model.set_weights(weights)
         if optimizer is not None and model.optimizer is not None:
             _restore_optimizer(path, model, optimizer)
+        if learning_rate is not None and _settable_learning_rate(model.optimizer):
+            model.optimizer.learning_rate = float(learning_rate)  # e.g. lowered by a callback
         if rng is not None:
             data, impl = rng
             model._train_rng = (jax.random.wrap_key_data(data, impl=impl) if impl
@@ -207,6 +218,3 @@ def _restore_optimizer(path: str, model: Any, leaves: list[np.ndarray]) -> None:
         treedef, [jnp.asarray(leaf, s.dtype) for leaf, s in zip(leaves, slots)])
     model._optimizer_state = state
     optimizer.sync_state(state)
-    if isinstance(state, dict) and "learning_rate" in state \
-            and isinstance(getattr(optimizer, "_learning_rate", None), float):
-        optimizer.learning_rate = float(state["learning_rate"])  # e.g. lowered by a callback
