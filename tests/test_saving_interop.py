@@ -67,42 +67,46 @@ def _predict(model, x):
     return np.asarray(model(x))
 
 
-@pytest.mark.parametrize("fmt", ["keras", "h5", "weights.h5"])
+FORMATS = ("keras", "h5", "weights.h5")
+
+
+def _load_lamina(path, fmt, build):
+    if fmt != "weights.h5":
+        return lamina.models.load_model(path)
+    model = build(lamina)
+    model.load_weights(path)
+    return model
+
+
+def _load_keras(path, fmt, build):
+    if fmt != "weights.h5":
+        return keras.models.load_model(path, compile=False)
+    model = build(keras)
+    model.load_weights(path)
+    return model
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_keras_written_files_load_in_lamina(tmp_path, case, fmt):
+def test_files_load_both_ways(tmp_path, case):
+    """Keras writes .keras/.h5/.weights.h5 -> lamina loads; lamina writes them -> Keras loads."""
     build, shape = CASES[case]
     x = _inputs(case, shape)
     kmodel = build(keras)
     _randomize(kmodel)
-    path = str(tmp_path / f"m.{fmt}")
-    if fmt == "weights.h5":
-        kmodel.save_weights(path)
-        model = build(lamina)
-        model.load_weights(path)
-    else:
-        kmodel.save(path)
-        model = lamina.models.load_model(path)
-        assert [l.name for l in model.layers] == [l.name for l in kmodel.layers]
-    np.testing.assert_allclose(_predict(model, x), _predict(kmodel, x), **TOL)
-
-
-@pytest.mark.parametrize("fmt", ["keras", "h5", "weights.h5"])
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_lamina_written_files_load_in_keras(tmp_path, case, fmt):
-    build, shape = CASES[case]
-    x = _inputs(case, shape)
-    model = build(lamina)
-    _randomize(model)
-    path = str(tmp_path / f"m.{fmt}")
-    if fmt == "weights.h5":
-        model.save_weights(path)
-        kmodel = build(keras)
-        kmodel.load_weights(path)
-    else:
-        model.save(path)
-        kmodel = keras.models.load_model(path, compile=False)
-        assert kmodel.count_params() == model.count_params()
-    np.testing.assert_allclose(_predict(kmodel, x), _predict(model, x), **TOL)
+    expected = _predict(kmodel, x)
+    for fmt in FORMATS:
+        path = str(tmp_path / f"k.{fmt}")
+        kmodel.save_weights(path) if fmt == "weights.h5" else kmodel.save(path)
+        model = _load_lamina(path, fmt, build)
+        if fmt != "weights.h5":
+            assert [l.name for l in model.layers] == [l.name for l in kmodel.layers]
+        np.testing.assert_allclose(_predict(model, x), expected, **TOL, err_msg=fmt)
+    for fmt in FORMATS:
+        path = str(tmp_path / f"l.{fmt}")
+        model.save_weights(path) if fmt == "weights.h5" else model.save(path)
+        loaded = _load_keras(path, fmt, build)
+        assert loaded.count_params() == kmodel.count_params()
+        np.testing.assert_allclose(_predict(loaded, x), expected, **TOL, err_msg=fmt)
 
 
 def test_keras_compiled_file_restores_optimizer_state(tmp_path):
