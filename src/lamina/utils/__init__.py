@@ -2,7 +2,13 @@
 
 from lamina.datasets.download import get_file
 from lamina.random import set_random_seed
+from lamina.utils.dataset import split_dataset
+from lamina.utils.directory import (DirectoryDataset, image_dataset_from_directory,
+                                    text_dataset_from_directory)
 from lamina.utils.numerical import normalize, to_categorical
 from lamina.utils.py_dataset import PyDataset
+from lamina.utils.sequence import pad_sequences
 
-__all__ = ["PyDataset", "get_file", "normalize", "set_random_seed", "to_categorical"]
+__all__ = ["DirectoryDataset", "PyDataset", "get_file", "image_dataset_from_directory",
+           "normalize", "pad_sequences", "set_random_seed", "split_dataset",
+           "text_dataset_from_directory", "to_categorical"]
