@@ -1,0 +1,208 @@
+"""SimpleRNN / LSTM / GRU against Keras (oracle), gradients, masks, state, config and errors."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import lamina
+from lamina import layers
+from lamina.layers.recurrent_scan import scan_cell
+
+keras = pytest.importorskip("keras")
+
+KINDS = [("SimpleRNN", {}), ("LSTM", {}), ("GRU", {}), ("GRU", dict(reset_after=False)),
+         ("LSTM", dict(unit_forget_bias=False, use_bias=False))]
+CONFIGS = [{}, dict(return_sequences=True), dict(return_state=True), dict(go_backwards=True),
+           dict(return_sequences=True, go_backwards=True, return_state=True)]
+
+
+def pair(name, units=6, features=4, **kwargs):
+    """The same layer in Keras and lamina, built, with Keras's weights copied into ours."""
+    theirs = getattr(keras.layers, name)(units, **kwargs)
+    ours = getattr(layers, name)(units, **kwargs)
+    theirs.build((None, None, features))
+    ours.build((None, None, features))
+    ours.built = True
+    assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in theirs.weights]
+    ours.set_weights(theirs.get_weights())
+    return ours, theirs
+
+
+def assert_same(ours, theirs, atol=1e-5):
+    ours = ours if isinstance(ours, (list, tuple)) else [ours]
+    theirs = theirs if isinstance(theirs, (list, tuple)) else [theirs]
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=atol)
+
+
+@pytest.mark.parametrize("name,kwargs", KINDS)
+@pytest.mark.parametrize("config", CONFIGS)
+def test_matches_keras(name, kwargs, config, rng):
+    x = rng.normal(size=(3, 5, 4)).astype("float32")
+    ours, theirs = pair(name, **kwargs, **config)
+    assert_same(ours(x), theirs(x))
+
+
+@pytest.mark.parametrize("name,kwargs", KINDS[:4])
+def test_mask_and_initial_state_match_keras(name, kwargs, rng):
+    x = rng.normal(size=(4, 6, 3)).astype("float32")
+    mask = np.ones((4, 6), bool)
+    mask[0, 4:] = False  # post-padding
+    mask[1, :2] = False  # pre-padding
+    mask[2, 3] = False  # a hole
+    ours, theirs = pair(name, features=3, return_sequences=True, return_state=True, **kwargs)
+    assert_same(ours(x, mask=mask), theirs(x, mask=mask))
+    states = [rng.normal(size=(4, 6)).astype("float32") for _ in ours.state_size]
+    assert_same(ours(x, initial_state=states, mask=mask),
+                theirs(x, initial_state=states, mask=mask))
+
+
+def test_masking_and_embedding_models_match_keras(rng):
+    x = rng.normal(size=(4, 7, 3)).astype("float32")
+    x[0, 5:] = 0.0
+    x[2, :3] = 0.0
+    ids = rng.integers(1, 20, size=(4, 7))
+    ids[1, 4:] = 0
+    ids[3, :2] = 0
+    for build, data in [
+        (lambda lib: [lib.layers.Input((7, 3)), lib.layers.Masking(),
+                      lib.layers.GRU(5, return_sequences=True), lib.layers.LSTM(4)], x),
+        (lambda lib: [lib.layers.Input((7,)), lib.layers.Embedding(20, 3, mask_zero=True),
+                      lib.layers.SimpleRNN(5, go_backwards=True)], ids),
+    ]:
+        theirs, ours = keras.Sequential(build(keras)), lamina.Sequential(build(lamina))
+        ours.set_weights(theirs.get_weights())
+        assert_same(ours.predict(data, verbose=0), theirs.predict(data, verbose=0))
+
+
+def generic_outputs(layer, x, mask=None):
+    """The layer's outputs through the generic scan over cell.call (plain autodiff)."""
+    inputs = jnp.swapaxes(x, 0, 1)
+    m = None if mask is None else jnp.swapaxes(mask, 0, 1)
+    states = layer.get_initial_state(x.shape[0])
+    outputs, final = scan_cell(lambda xt, s: layer.cell.call(xt, s), inputs, states, m)
+    return jnp.sum(outputs ** 2) + sum(jnp.sum(jnp.sin(s)) for s in final)
+
+
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("masked", [False, True])
+def test_custom_vjp_equals_autodiff(name, masked, rng):
+    layer = getattr(layers, name)(5, return_sequences=True, return_state=True)
+    x = jnp.asarray(rng.normal(size=(3, 6, 4)), jnp.float32)
+    mask = jnp.asarray(rng.random((3, 6)) > 0.3) if masked else None
+    layer(x)
+    weights = layer.trainable_weights
+
+    def fast(values, x):
+        with lamina.variables.bind(weights, values):
+            seq, *final = layer(x, mask=mask)
+            return jnp.sum(seq ** 2) + sum(jnp.sum(jnp.sin(s)) for s in final)
+
+    def plain(values, x):
+        with lamina.variables.bind(weights, values):
+            return generic_outputs(layer, x, mask)
+
+    values = [w.value for w in weights]
+    np.testing.assert_allclose(fast(values, x), plain(values, x), rtol=1e-5)
+    for a, b in zip(jax.tree_util.tree_leaves(jax.grad(fast, (0, 1))(values, x)),
+                    jax.tree_util.tree_leaves(jax.grad(plain, (0, 1))(values, x))):
+        np.testing.assert_allclose(a, b, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name,kwargs", KINDS[:4])
+def test_finite_difference_gradient(name, kwargs, rng):
+    layer = getattr(layers, name)(4, **kwargs)
+    x = rng.normal(size=(2, 5, 3))
+    layer(x.astype("float32"))
+    kernel = layer.cell.recurrent_kernel
+    base = np.asarray(kernel.value, np.float64)
+
+    def loss(k, x=x.astype("float32")):
+        with lamina.variables.bind([kernel], [k]):
+            return jnp.sum(jnp.tanh(layer(x)) * jnp.arange(1.0, 5.0))
+
+    grad = np.asarray(jax.grad(loss)(jnp.asarray(base, jnp.float32)))
+    eps = 1e-2
+    for i, j in [(0, 0), (1, 2), (3, 3 if name == "SimpleRNN" else 7)]:
+        plus, minus = base.copy(), base.copy()
+        plus[i, j] += eps
+        minus[i, j] -= eps
+        numeric = (float(loss(jnp.asarray(plus, jnp.float32)))
+                   - float(loss(jnp.asarray(minus, jnp.float32)))) / (2 * eps)
+        assert abs(numeric - grad[i, j]) < 2e-2 * max(1.0, abs(numeric)), (i, j, numeric)
+
+
+def test_stateful_carries_and_resets_like_keras(rng):
+    x = rng.normal(size=(2, 4, 3)).astype("float32")
+    theirs = keras.layers.LSTM(5, stateful=True)
+    ours = layers.LSTM(5, stateful=True)
+    theirs.build((2, 4, 3))
+    ours.build((2, 4, 3))
+    ours.built = True
+    ours.set_weights(theirs.get_weights() + [np.zeros((2, 5), "float32")] * 2)
+    for _ in range(2):
+        assert_same(ours(x), theirs(x))
+    ours.reset_state()
+    theirs.reset_state()
+    assert_same(ours(x), theirs(x))
+    with pytest.raises(lamina.errors.ShapeError, match="batch size"):
+        layers.GRU(3, stateful=True).build((None, 4, 3))
+
+
+def test_dropout_masks_are_fixed_across_time():
+    layer = layers.SimpleRNN(8, dropout=0.5, activation=None, return_sequences=True, seed=3)
+    x = np.ones((4, 5, 6), "float32")
+    layer(x)
+    layer.cell.recurrent_kernel.assign(np.zeros((8, 8)))
+    with lamina.random.key_scope(jax.random.PRNGKey(0)):
+        out = np.asarray(layer(x, training=True))
+    np.testing.assert_allclose(out, np.repeat(out[:, :1], 5, axis=1))  # same mask each step
+    assert not np.allclose(out, np.asarray(layer(x)))
+    rec = layers.LSTM(4, recurrent_dropout=0.3, dropout=0.2, return_sequences=True)
+    x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
+    plain = np.asarray(rec(x))
+    assert not np.allclose(np.asarray(rec(x, training=True)), plain)
+    np.testing.assert_allclose(rec(x, training=False), plain)
+
+
+def test_config_round_trip_and_keras_keys():
+    for name, kwargs in KINDS:
+        ours = getattr(layers, name)(3, return_sequences=True, dropout=0.1, **kwargs)
+        theirs = getattr(keras.layers, name)(3, return_sequences=True, dropout=0.1, **kwargs)
+        assert set(ours.get_config()) >= set(theirs.get_config())
+        clone = type(ours).from_config(ours.get_config())
+        assert clone.get_config() == ours.get_config()
+        assert clone.units == 3 and clone.dropout == 0.1 and clone.cell.name == ours.cell.name
+    rnn = layers.RNN(layers.GRUCell(4, reset_after=False), go_backwards=True)
+    clone = layers.RNN.from_config(rnn.get_config())
+    assert isinstance(clone.cell, layers.GRUCell) and not clone.cell.reset_after
+    assert clone.go_backwards
+
+
+@pytest.mark.parametrize("name,kwargs", KINDS)
+def test_param_counts_and_output_shapes_match_keras(name, kwargs):
+    def model(lib):
+        return lib.Sequential([lib.layers.Input((7, 5)),
+                               getattr(lib.layers, name)(6, return_sequences=True, **kwargs),
+                               getattr(lib.layers, name)(3, **kwargs)])
+
+    ours, theirs = model(lamina), model(keras)
+    assert ours.count_params() == theirs.count_params()
+    assert ours.output_shape == theirs.output_shape
+    assert [layer.count_params() for layer in ours.layers] == [
+        layer.count_params() for layer in theirs.layers]
+
+
+def test_bad_configurations_name_the_layer_and_fix():
+    with pytest.raises(lamina.errors.ConfigError, match=r"LSTM.*positive integer.*units=0"):
+        layers.LSTM(0)
+    with pytest.raises(lamina.errors.ConfigError, match=r"dropout=1.5"):
+        layers.GRU(3, dropout=1.5)
+    with pytest.raises(lamina.errors.ConfigError, match=r"recurrent_dropout=-0.1"):
+        layers.SimpleRNNCell(3, recurrent_dropout=-0.1)
+    with pytest.raises(lamina.errors.ShapeError, match=r"LSTM.*3D.*\(2, 5\)"):
+        layers.LSTM(3)(np.zeros((2, 5), "float32"))
+    with pytest.raises(lamina.errors.ConfigError, match="cell"):
+        layers.RNN("lstm")
