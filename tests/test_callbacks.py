@@ -187,6 +187,30 @@ def test_missing_monitor_warns_once_naming_the_keys_and_validation_data():
               model=FakeModel(lamina.optimizers.SGD()))
 
 
+def test_epoch_savers_let_the_engine_fuse_steps(tmp_path):
+    def every_batch(*callbacks):
+        return lc.CallbackList(list(callbacks)).needs_every_batch
+
+    assert not every_batch(lc.ModelCheckpoint("w.keras"), lc.BackupAndRestore(tmp_path),
+                           lc.EarlyStopping(), lc.CSVLogger(tmp_path / "log.csv"))
+    assert every_batch(lc.ModelCheckpoint("w.keras", save_freq=2))
+    assert every_batch(lc.BackupAndRestore(tmp_path, save_freq=2))
+    assert every_batch(lc.TerminateOnNaN())
+
+
+def test_auto_mode_follows_the_compiled_metrics_direction():
+    model = mlp(lamina)
+    model.compile("sgd", "mse", metrics=["mae", "cosine_similarity"])
+    model.fit(*regression(n=16), epochs=1, verbose=0)  # resolves the metric objects
+    expected = {"val_loss": "min", "mae": "min", "val_cosine_similarity": "max",  # its direction
+                "val_accuracy": "max", "auc_1": "max",  # by name
+                "output_loss": "min", "custom": "min"}
+    for monitor, direction in expected.items():
+        callback = lc.EarlyStopping(monitor=monitor)
+        callback.set_model(model)
+        assert callback._resolve_direction() == direction, monitor
+
+
 def test_terminate_on_nan_matches_keras_on_scripted_batches():
     losses = [0.5, 0.4, np.inf, 0.3]
     for make in (lc.TerminateOnNaN, keras.callbacks.TerminateOnNaN):
@@ -313,13 +337,33 @@ def test_model_checkpoint_every_n_batches_writes_named_files(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["e1-b3.weights.h5", "e2-b2.weights.h5"]
 
 
-def test_model_checkpoint_full_model(tmp_path):
+@pytest.mark.xfail(strict=True, reason="training/loop.py does not expose the live train state to "
+                   "batch hooks (no model.jax_state_sync), so a mid-epoch save writes the "
+                   "weights of the last epoch end")
+def test_model_checkpoint_every_n_batches_saves_the_current_weights(tmp_path):
+    x, y = regression(n=64)
+    model = mlp(lamina)
+    model.compile(lamina.optimizers.SGD(0.05), "mse")
+    template = str(tmp_path / "b{batch}.weights.h5")
+    model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0,
+              callbacks=[lc.ModelCheckpoint(template, save_weights_only=True, save_freq=2)])
+    saved = []
+    for batch in (2, 4):
+        fresh = mlp(lamina)
+        fresh.load_weights(template.format(batch=batch))
+        saved.append(fresh.get_weights())
+    assert_weights_equal(saved[1], model.get_weights())
+    assert not np.array_equal(saved[0][0], saved[1][0])
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_model_checkpoint_full_model(tmp_path, suffix):
     if not hasattr(lamina.saving, "save_model"):
         pytest.skip("lamina.saving.save_model does not exist yet")
     x, y = regression()
     model = mlp(lamina)
     model.compile(lamina.optimizers.SGD(0.05), "mse")
-    path = tmp_path / "best.keras"
+    path = tmp_path / f"best{suffix}"
     model.fit(x, y, epochs=2, verbose=0, callbacks=[
         lc.ModelCheckpoint(path, monitor="loss", save_best_only=True)])
     loaded = lamina.models.load_model(path)
