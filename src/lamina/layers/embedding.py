@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -24,7 +26,8 @@ class Embedding(Layer):
                  mask_zero: bool = False, weights=None, **kwargs):
         for key in ("lora_rank", "lora_alpha", "quantization_config"):
             kwargs.pop(key, None)
-        kwargs.pop("input_length", None)  # deprecated in Keras 3: accepted and ignored
+        if kwargs.pop("input_length", None) is not None:  # Keras 3: accepted, ignored, warned
+            warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
         activity_regularizer = regularizers.get(kwargs.pop("activity_regularizer", None))
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
