@@ -51,12 +51,31 @@ def serialize_keras_object(obj: Any) -> Any:
     cls = type(obj)
     config = serialize_keras_object(obj.get_config())
     if isinstance(obj, Layer) and isinstance(config, dict) and "layers" in config:
-        config = keras3_layer_list(config)
+        config = keras3_layer_list(_describe_layer_entries(obj, config))
     result = {"module": _module_of(cls), "class_name": cls.__name__, "config": config,
               "registered_name": None if _is_builtin(cls) else registry.get_registered_name(cls)}
     if isinstance(obj, Layer) and obj.built and obj._build_shape is not None:
         result["build_config"] = {"input_shape": _shape_to_json(obj._build_shape)}
     return result
+
+
+def _describe_layer_entries(model: Layer, config: dict) -> dict:
+    """Each layer entry of a container's config gets the layer's real module and registered
+    name (custom classes), and in a Sequential its build_config, as Keras writes them."""
+    by_name = {layer.name: layer for layer in getattr(model, "layers", [])}
+    sequential = any(c.__name__ == "Sequential" for c in type(model).__mro__)
+    entries = []
+    for entry in config["layers"]:
+        layer = by_name.get(entry.get("config", {}).get("name"))
+        if layer is not None:
+            described = serialize_keras_object(layer) if sequential else {}
+            entry = {**entry, "module": _module_of(type(layer)),
+                     "registered_name": None if _is_builtin(type(layer))
+                     else registry.get_registered_name(type(layer))}
+            if "build_config" in described:
+                entry["build_config"] = described["build_config"]
+        entries.append(entry)
+    return {**config, "layers": entries}
 
 
 def keras3_layer_list(config: dict) -> dict:
