@@ -206,3 +206,35 @@ def test_bad_configurations_name_the_layer_and_fix():
         layers.LSTM(3)(np.zeros((2, 5), "float32"))
     with pytest.raises(lamina.errors.ConfigError, match="cell"):
         layers.RNN("lstm")
+
+
+FIT_MODELS = {
+    "lstm": lambda lib: [lib.layers.Input((6, 3)), lib.layers.LSTM(8),
+                         lib.layers.Dense(4, activation="softmax")],
+    "gru": lambda lib: [lib.layers.Input((6, 3)), lib.layers.GRU(8, return_sequences=True),
+                        lib.layers.GRU(5, reset_after=False),
+                        lib.layers.Dense(4, activation="softmax")],
+    # GlobalAveragePooling1D is not in lamina yet: Embedding + LSTM stands in for it
+    "embedding": lambda lib: [lib.layers.Input((6,)), lib.layers.Embedding(12, 4, mask_zero=True),
+                              lib.layers.LSTM(5), lib.layers.Dense(4, activation="softmax")],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FIT_MODELS))
+def test_one_epoch_of_fit_matches_keras(kind, rng):
+    if kind == "embedding":
+        x = rng.integers(1, 12, size=(96, 6))
+        x[::3, 4:] = 0  # padded sequences
+    else:
+        x = rng.normal(size=(96, 6, 3)).astype("float32")
+    y = rng.integers(0, 4, size=(96,))
+    theirs = keras.Sequential(FIT_MODELS[kind](keras))
+    ours = lamina.Sequential(FIT_MODELS[kind](lamina))
+    ours.set_weights(theirs.get_weights())
+    for model in (theirs, ours):
+        model.compile("adam", "sparse_categorical_crossentropy")
+    h_theirs = theirs.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+    np.testing.assert_allclose(h_ours.history["loss"], h_theirs.history["loss"], rtol=1e-4)
