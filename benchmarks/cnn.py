@@ -1,7 +1,8 @@
 """The tutorial CNN on full Fashion-MNIST (batch 32): lamina vs Keras 3 (JAX backend).
 
 Each contender runs in its own process, interleaved, `--reps` times; the steady-epoch time is the
-median of epochs 2..N of each run (epoch 1 includes compilation). Prints times and the ratio.
+median of epochs 2..N of each run (epoch 1 includes compilation). Prints wall and process CPU
+times and their ratios (CPU time is the steadier measure on a machine shared with other work).
 
     python benchmarks/cnn.py [--epochs 3] [--reps 2]
 """
@@ -33,11 +34,12 @@ else:
 
 class Timer(Callback):
     def on_epoch_begin(self, epoch, logs=None):
-        self.t = time.perf_counter()
+        self.t, self.c = time.perf_counter(), time.process_time()
     def on_epoch_end(self, epoch, logs=None):
         times.append(time.perf_counter() - self.t)
+        cpu.append(time.process_time() - self.c)
 
-times = []
+times, cpu = [], []
 (x, y), (xt, yt) = fashion_mnist.load_data()
 x, xt = (x.astype("float32") / 255.0)[..., None], (xt.astype("float32") / 255.0)[..., None]
 keras.utils.set_random_seed(0)
@@ -48,7 +50,7 @@ model = keras.Sequential([layers.Input((28, 28, 1)), layers.Conv2D(32, 3, activa
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, callbacks=[Timer()])
 acc = model.evaluate(xt, yt, verbose=0)[1]
-print(json.dumps({"epochs": times, "accuracy": float(acc)}))
+print(json.dumps({"epochs": times, "cpu": cpu, "accuracy": float(acc)}))
 """
 
 
@@ -64,17 +66,22 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=2)
     args = parser.parse_args()
     steady: dict[str, list[float]] = {"lamina": [], "keras-jax": []}
+    steady_cpu: dict[str, list[float]] = {"lamina": [], "keras-jax": []}
     for rep in range(args.reps):
         for contender in steady:
             result = run(contender, args.epochs)
             steady[contender] += result["epochs"][1:]
+            steady_cpu[contender] += result["cpu"][1:]
             print(f"rep {rep + 1} {contender:10s} epochs "
                   + " ".join(f"{t:.2f}s" for t in result["epochs"])
                   + f"  test accuracy {result['accuracy']:.4f}", flush=True)
     med = {k: statistics.median(v) for k, v in steady.items()}
+    cpu = {k: statistics.median(v) for k, v in steady_cpu.items()}
     print(f"\nsteady epoch (median): lamina {med['lamina']:.3f}s, keras-jax {med['keras-jax']:.3f}s")
     print(f"ratio lamina / keras-jax = {med['lamina'] / med['keras-jax']:.2f}x "
           f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs)")
+    print(f"steady epoch CPU time: lamina {cpu['lamina']:.3f}s, keras-jax {cpu['keras-jax']:.3f}s, "
+          f"ratio {cpu['lamina'] / cpu['keras-jax']:.2f}x")
 
 
 if __name__ == "__main__":
