@@ -54,16 +54,11 @@ def load_model(filepath, custom_objects: Mapping[str, Any] | None = None,
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
-    """Save weights: Keras 3's `.weights.h5` layout, or the legacy layout for other `.h5`."""
+    """Save weights in Keras 3's `.weights.h5` layout (the name must end in `.weights.h5`,
+    as in Keras 3; `legacy_h5.save_weights` writes the Keras 2 layout)."""
     path = os.fspath(filepath)
     _check_overwrite(path, overwrite)
-    if path.endswith(".weights.h5"):
-        weights_h5.save_weights(model, path)
-    elif path.endswith((".h5", ".hdf5")):
-        legacy_h5.save_weights(model, path)
-    else:
-        raise errors.ConfigError(f"The filename must end in `.weights.h5`. Received: "
-                                 f"filepath={path}")
+    weights_h5.save_weights(model, path)
 
 
 def load_weights(model, filepath, skip_mismatch: bool = False, by_name: bool = False) -> None:
