@@ -238,3 +238,84 @@ def test_one_epoch_of_fit_matches_keras(kind, rng):
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-4)
     np.testing.assert_allclose(h_ours.history["loss"], h_theirs.history["loss"], rtol=1e-4)
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_bidirectional_matches_keras(merge_mode, return_sequences, rng):
+    x = rng.normal(size=(3, 5, 4)).astype("float32")
+    mask = np.ones((3, 5), bool)
+    mask[0, 3:] = False
+    ours = layers.Bidirectional(layers.LSTM(3, return_sequences=return_sequences),
+                                merge_mode=merge_mode)
+    theirs = keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=return_sequences),
+                                        merge_mode=merge_mode)
+    ours.build((None, 5, 4))
+    theirs.build((None, 5, 4))
+    ours.built = True
+    assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in theirs.weights]
+    ours.set_weights(theirs.get_weights())
+    assert_same(ours(x), theirs(x))
+    assert_same(ours(x, mask=mask), theirs(x, mask=mask))
+    shape = ours.compute_output_shape((None, 5, 4))
+    assert shape == theirs.compute_output_shape((None, 5, 4))
+
+
+def test_bidirectional_backward_layer_state_and_config(rng):
+    x = rng.normal(size=(2, 4, 3)).astype("float32")
+    make = lambda lib, back: lib.layers.Bidirectional(  # noqa: E731
+        lib.layers.GRU(3, return_state=True),
+        backward_layer=lib.layers.SimpleRNN(3, return_state=True, go_backwards=back),
+        merge_mode="sum")
+    ours, theirs = make(lamina, True), make(keras, True)
+    theirs.build((None, 4, 3))
+    ours.build((None, 4, 3))
+    ours.built = True
+    ours.set_weights(theirs.get_weights())
+    assert_same(ours(x), theirs(x))
+    clone = layers.Bidirectional.from_config(ours.get_config())
+    assert isinstance(clone.backward_layer, layers.SimpleRNN)
+    assert clone.forward_layer.name.startswith("forward_gru")
+    assert clone.get_config() == ours.get_config()
+    with pytest.raises(lamina.errors.ConfigError, match="opposite directions"):
+        make(lamina, False)
+    with pytest.raises(lamina.errors.ConfigError, match="merge_mode='max'"):
+        layers.Bidirectional(layers.LSTM(2), merge_mode="max")
+
+
+def test_bidirectional_in_a_model_trains_like_keras(rng):
+    x = rng.normal(size=(64, 5, 3)).astype("float32")
+    y = rng.integers(0, 3, size=(64,))
+
+    def model(lib):
+        return lib.Sequential([lib.layers.Input((5, 3)),
+                               lib.layers.Bidirectional(lib.layers.LSTM(4)),
+                               lib.layers.Dense(3, activation="softmax")])
+
+    ours, theirs = model(lamina), model(keras)
+    assert ours.count_params() == theirs.count_params()
+    assert ours.output_shape == theirs.output_shape
+    ours.set_weights(theirs.get_weights())
+    for m in (ours, theirs):
+        m.compile("adam", "sparse_categorical_crossentropy")
+        m.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def test_time_distributed_matches_keras(rng):
+    x = rng.normal(size=(2, 5, 4)).astype("float32")
+    ours, theirs = (layers.TimeDistributed(layers.Dense(3, activation="relu")),
+                    keras.layers.TimeDistributed(keras.layers.Dense(3, activation="relu")))
+    theirs.build((None, 5, 4))
+    ours.build((None, 5, 4))
+    ours.built = True
+    ours.set_weights(theirs.get_weights())
+    assert_same(ours(x), theirs(x))
+    assert ours.compute_output_shape((None, 5, 4)) == theirs.compute_output_shape((None, 5, 4))
+    model = lamina.Sequential([layers.Input((5, 4)), ours, layers.LSTM(2)])
+    assert model.output_shape == (None, 2)
+    clone = layers.TimeDistributed.from_config(ours.get_config())
+    assert isinstance(clone.layer, layers.Dense) and clone.layer.units == 3
+    with pytest.raises(lamina.errors.ShapeError, match="time axis"):
+        layers.TimeDistributed(layers.Dense(2))(np.zeros((2, 3), "float32"))

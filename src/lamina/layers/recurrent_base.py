@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from lamina import errors
-from lamina.layers.base import LAYER_CLASSES, KerasTensor, Layer
+from lamina.layers.base import LAYER_CLASSES, Layer
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.recurrent_cells import _Cell
 from lamina.layers.recurrent_scan import fused_scan, scan_cell
@@ -142,14 +142,6 @@ class RNN(Layer):
             return (out, *[(batch, d) for d in self.state_size])
         return out
 
-    def _symbolic_call(self, inputs: KerasTensor, *args, **kwargs):
-        if not self.return_state:
-            return super()._symbolic_call(inputs, *args, **kwargs)
-        self._maybe_build(inputs.shape)
-        self.input_spec.check(self, inputs.shape)
-        return [KerasTensor(s, self.dtype, name=self.name)
-                for s in self.compute_output_shape(inputs.shape)]
-
     def compute_mask(self, inputs, previous_mask=None):
         output_mask = previous_mask if self.return_sequences else None
         if self.return_state:
@@ -157,8 +149,7 @@ class RNN(Layer):
         return output_mask
 
     def get_config(self) -> dict:
-        cell = {"module": "keras.layers", "class_name": type(self.cell).__name__,
-                "config": self.cell.get_config(), "registered_name": None}
+        cell = serialize_layer(self.cell)
         return {**super().get_config(), "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards,
                 "stateful": self.stateful, "unroll": self.unroll,
@@ -167,8 +158,17 @@ class RNN(Layer):
     @classmethod
     def from_config(cls, config: dict) -> RNN:
         config = dict(config)
-        cell_config = config.pop("cell")
-        cell_cls = LAYER_CLASSES.get(cell_config["class_name"])
-        if cell_cls is None:
-            raise errors.unknown_name("cell class", cell_config["class_name"], LAYER_CLASSES)
-        return super().from_config({**config, "cell": cell_cls.from_config(cell_config["config"])})
+        return super().from_config({**config, "cell": deserialize_layer(config.pop("cell"))})
+
+
+def serialize_layer(layer: Layer) -> dict:
+    """A nested layer's config in Keras's form (cells, wrapped layers)."""
+    return {"module": "keras.layers", "class_name": type(layer).__name__,
+            "config": layer.get_config(), "registered_name": None}
+
+
+def deserialize_layer(config: dict) -> Layer:
+    cls = LAYER_CLASSES.get(config["class_name"])
+    if cls is None:
+        raise errors.unknown_name("layer class", config["class_name"], LAYER_CLASSES)
+    return cls.from_config(config["config"])
