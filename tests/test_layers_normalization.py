@@ -47,7 +47,7 @@ def randomized_pair(name, kwargs, shape, rng):
     theirs = getattr(keras.layers, name)(**kwargs)
     theirs.build(shape)
     weights = [w + rng.normal(size=w.shape).astype("float32") * 0.3 for w in theirs.get_weights()]
-    weights = [np.abs(w) + 0.5 if "variance" in v.path else w
+    weights = [np.abs(w) + 0.5 if "variance" in v.path or "stddev" in v.path else w
                for w, v in zip(weights, theirs.weights)]
     theirs.set_weights(weights)
     ours = getattr(layers, name)(**kwargs)
@@ -64,6 +64,10 @@ BN_CONFIGS = [
     ((3, 4, 2, 6), dict(axis=-1, center=False)),
     ((5, 4), dict(scale=False)),
     ((5, 3, 4), dict(axis=1, center=False, scale=False)),
+    ((6, 5), dict(renorm=True, momentum=0.9)),
+    ((4, 3, 5), dict(renorm=True, renorm_momentum=0.8,
+                     renorm_clipping=dict(rmin=0.9, rmax=1.1, dmax=0.1))),
+    ((5, 3, 4), dict(axis=1, renorm=True, center=False, renorm_clipping=dict(rmax=1.2))),
 ]
 
 
@@ -169,6 +173,30 @@ def test_batch_normalization_summary_counts_and_config(capsys):
     assert clone.get_config() == ours.get_config()
     theirs_clone = keras.layers.BatchNormalization.from_config(ours.get_config())
     assert theirs_clone.momentum == 0.9 and theirs_clone.axis == 1
+
+
+def test_batch_renormalization_gradients_and_bad_clipping(rng):
+    kwargs = dict(renorm=True, renorm_clipping={"rmax": 1.5, "dmax": 0.5})
+    ours, theirs = randomized_pair("BatchNormalization", kwargs, (6, 4), rng)
+    x = rng.normal(size=(6, 4)).astype("float32")
+    probe = rng.normal(size=(6, 4)).astype("float32")
+
+    def keras_fn(v):  # r and d are constants to the gradient: compare with Keras's jax.grad
+        out, _ = theirs.stateless_call([w.value for w in theirs.trainable_weights],
+                                       [w.value for w in theirs.non_trainable_weights], v,
+                                       training=True)
+        return jnp.sum(out * probe)
+
+    ours_grad = jax.grad(lambda v: jnp.sum(pure(ours, True)(v) * probe))(jnp.asarray(x))
+    np.testing.assert_allclose(ours_grad, jax.grad(keras_fn)(jnp.asarray(x)), atol=1e-5)
+    layer = layers.BatchNormalization(renorm=True, renorm_clipping=dict(rmin=1, rmax=1, dmax=0))
+    layer(x)
+    finite_difference_check(pure(layer, True), x)  # r = 1, d = 0: plain batch norm
+    layer = ours
+    assert [v.path.split("/")[-1] for v in layer.non_trainable_weights] == [
+        "moving_mean", "moving_variance", "moving_stddev", "renorm_mean", "renorm_stddev"]
+    with pytest.raises(lamina.errors.ConfigError, match=r"renorm_clipping=\{'rmin': 2"):
+        layers.BatchNormalization(renorm=True, renorm_clipping={"rmin": 2, "rmax": 1})
 
 
 def test_batch_normalization_rejects_bad_axis():

@@ -8,7 +8,7 @@ import numpy as np
 
 from lamina import config, errors
 from lamina.layers.base import Layer
-from lamina.layers.normalization import normalize_axes
+from lamina.layers.normalization_base import normalize_axes
 
 __all__ = ["Normalization"]
 
