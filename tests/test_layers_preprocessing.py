@@ -128,6 +128,15 @@ def test_resizing_matches_keras(kwargs, rng):
     same_config_keys(ours, theirs)
 
 
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest", "bicubic"])
+def test_resizing_integer_images_match_keras(interpolation, rng):
+    x = rng.integers(0, 256, size=(2, 7, 5, 3)).astype("uint8")
+    ours = layers.Resizing(9, 4, interpolation=interpolation)
+    theirs = keras.layers.Resizing(9, 4, interpolation=interpolation)
+    assert ours(x).dtype == theirs(x).dtype
+    np.testing.assert_array_equal(ours(x), theirs(x))
+
+
 def test_resizing_in_a_model_and_bad_arguments(rng):
     model = lamina.Sequential([layers.Input((8, 8, 1)), layers.Resizing(4, 4),
                                layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(2)])

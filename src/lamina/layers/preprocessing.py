@@ -120,7 +120,11 @@ class Resizing(_ImageLayer):
             x = crop_to_aspect(x, axes, size)
         elif self.pad_to_aspect_ratio:
             x = pad_to_aspect(x, axes, size, self.fill_value)
-        return resize(x, axes, size, self.interpolation, self.antialias)
+        outputs = resize(x, axes, size, self.interpolation, self.antialias)
+        if jnp.issubdtype(inputs.dtype, jnp.integer):  # Keras gives integer images back
+            info = jnp.iinfo(inputs.dtype)
+            outputs = jnp.clip(jnp.round(outputs), info.min, info.max).astype(inputs.dtype)
+        return outputs
 
     def get_config(self) -> dict:
         return {**super().get_config(), "interpolation": self.interpolation,
