@@ -106,13 +106,14 @@ def test_batch_normalization_gradients_in_training_mode(rng):
     np.testing.assert_allclose(layer.moving_variance.value, np.ones(3))  # nothing leaked
 
 
-def test_batch_normalization_row_mask_ignores_padding_rows(rng):
+@pytest.mark.parametrize("shape,axis", [((6, 3), -1), ((6, 3, 4), 1)])
+def test_batch_normalization_row_mask_ignores_padding_rows(shape, axis, rng):
     from lamina.layers.base import row_mask_scope
 
-    x = rng.normal(size=(6, 3)).astype("float32")
+    x = rng.normal(size=shape).astype("float32")
     padded = np.concatenate([x, np.repeat(x[:1] * 50, 4, axis=0)])
     mask = jnp.concatenate([jnp.ones(6), jnp.zeros(4)])
-    plain, masked = layers.BatchNormalization(), layers.BatchNormalization()
+    plain, masked = layers.BatchNormalization(axis), layers.BatchNormalization(axis)
     expected = plain(x, training=True)
     with row_mask_scope(mask):
         got = masked(padded, training=True)
@@ -274,3 +275,17 @@ def test_layer_normalization_summary_and_bad_axis(capsys):
         layers.LayerNormalization(axis=2, name="ln")(np.zeros((2, 3), "float32"))
     with pytest.raises(lamina.errors.ShapeError, match=r"'un'.*axis=-3"):
         layers.UnitNormalization(axis=-3, name="un")(np.zeros((2, 3), "float32"))
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("BatchNormalization", dict(axis=1)), ("BatchNormalization", dict(renorm=True)),
+    ("LayerNormalization", dict(axis=[1, 2])), ("GroupNormalization", dict(groups=2)),
+    ("UnitNormalization", {}),
+])
+def test_param_counts_match_keras(name, kwargs):
+    def build(lib):
+        model = lib.Sequential([lib.layers.Input((3, 4)), getattr(lib.layers, name)(**kwargs)])
+        return (model.count_params(), len(model.trainable_weights),
+                len(model.non_trainable_weights))
+
+    assert build(lamina) == build(keras)
