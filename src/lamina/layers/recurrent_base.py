@@ -1,8 +1,8 @@
 """RNN: runs a cell over the time axis of (batch, time, features) inputs with `lax.scan`.
 
 One base for every recurrent layer: SimpleRNN, LSTM and GRU only choose their cell. Built-in
-cells take the fast scan (input projection for all steps in one matmul, custom VJP); any other
-cell, and steps with recurrent dropout in training, take the generic scan over `cell.call`.
+cells take the fast scan (custom VJP, weight gradients as single matmuls); any other cell, GRU
+with reset_after=False, and recurrent dropout in training take the generic scan over `cell.call`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from lamina.layers.recurrent_scan import fused_scan, scan_cell
 
 __all__ = ["RNN"]
 
-_fused_scan = jax.jit(fused_scan, static_argnums=0)  # eager calls reuse the compiled loop
+_fused_scan = jax.jit(fused_scan, static_argnums=(0, 1))  # eager calls reuse the compiled loop
 
 
 class RNN(Layer):
@@ -115,23 +115,19 @@ class RNN(Layer):
 
     def _loop(self, inputs, states, mask, training) -> tuple:
         cell = self.cell
-        fused = isinstance(cell, _Cell) and not (training and cell.recurrent_dropout)
-        fused = cell.fused_step() if fused else None
-        if isinstance(cell, _Cell):
-            cell.set_dropout_masks(inputs[0], states[0], bool(training))
-        try:
-            if fused is not None:
-                x = inputs
-                if cell._masks[0] is not None:
-                    x = inputs * cell._masks[0]
-                zx = fused.project(x)
-                return _fused_scan(fused.gates, zx, fused.recurrent_kernel, fused.recurrent_bias,
-                                  states, mask)
+        if not isinstance(cell, _Cell):
             kwargs = {"training": training} if cell._call_has_training else {}
             return scan_cell(lambda x, s: cell(x, s, **kwargs), inputs, states, mask)
+        cell.set_dropout_masks(inputs[0], states[0], bool(training))
+        try:
+            step = cell.fused_step()
+            if step is None or cell._masks[1] is not None:  # per-step cell.call
+                return scan_cell(lambda x, s: cell.call(x, s, training), inputs, states, mask)
+            x_mask = cell._masks[0]
+            x = inputs if x_mask is None else inputs * x_mask
+            return _fused_scan(step.gates, step.additive, x, step.weights, states, mask)
         finally:
-            if isinstance(cell, _Cell):
-                cell.clear_dropout_masks()
+            cell.clear_dropout_masks()
 
     # -- shapes, masks, config -----------------------------------------------------------
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):

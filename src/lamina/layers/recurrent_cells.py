@@ -2,8 +2,8 @@
 
 Every cell is a Keras-style cell (`call(inputs, states, training) -> (output, new_states)`), so
 `RNN(cell)` and user cells work alike. The built-in cells also describe themselves as a
-`FusedStep` (input projection hoisted out of the time loop, one recurrent matmul per step, and
-an elementwise gate function), which lets the RNN layer use the fast scan in recurrent_scan.py.
+`FusedStep` (an input and a recurrent matmul per step, then an elementwise gate function),
+which lets the RNN layer use the fast scan with a custom VJP in recurrent_scan.py.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ __all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell"]
 
 
 class FusedStep(NamedTuple):
-    """A cell split for the fast scan: `z_x = project(x)` for all steps at once, then per step
-    `gates(z_x[t], h @ recurrent_kernel + recurrent_bias, states) -> new_states` (pure jnp)."""
+    """A cell split for the fast scan: per step, `z_x = x @ kernel + input_bias` and
+    `z_h = h @ recurrent_kernel + recurrent_bias` (`weights`, in that order), then
+    `gates(z_x + z_h, states)` if `additive` else `gates(z_x, z_h, states)` -> new states
+    (pure jnp, closing over no weights)."""
 
-    project: Callable
-    recurrent_kernel: jax.Array
-    recurrent_bias: jax.Array | None
+    weights: tuple
     gates: Callable
+    additive: bool
 
 
 def check_units(where: str, units) -> int:
@@ -53,6 +54,7 @@ class _Cell(Layer):
     """Arguments, dropout masks and config shared by the built-in cells."""
 
     _GATES = 1  # how many unit-sized blocks the kernels hold
+    _ADDITIVE = True  # whether the gates see only z_x + z_h (see FusedStep)
 
     def __init__(self, units: int, activation="tanh", use_bias: bool = True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -136,7 +138,7 @@ class _Cell(Layer):
 
     # -- one step ----------------------------------------------------------------------------
     def project(self, inputs) -> jax.Array:
-        """`inputs @ kernel + input bias`, for one step or a whole (time, batch, features)."""
+        """`inputs @ kernel + input bias`."""
         z = jnp.matmul(inputs, self.kernel.value)
         bias = self._input_bias()
         return z if bias is None else z + bias
@@ -148,21 +150,22 @@ class _Cell(Layer):
         return None
 
     def call(self, inputs, states, training=False):
-        h = states[0] if isinstance(states, (list, tuple)) else states
-        rest = list(states[1:]) if isinstance(states, (list, tuple)) else []
-        x, h_in = self._dropped(inputs, h, training)
-        hu = jnp.matmul(h_in, self.recurrent_kernel.value)
-        bias = self._recurrent_bias()
-        hu = hu if bias is None else hu + bias
-        new_states = self._gates_fn()(self.project(x), hu, [h, *rest])
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        x, h_in = self._dropped(inputs, states[0], training)
+        step = self.fused_step()
+        zh = jnp.matmul(h_in, self.recurrent_kernel.value)
+        zh = zh if self._recurrent_bias() is None else zh + self._recurrent_bias()
+        zx = self.project(x)
+        new_states = step.gates(zx + zh, states) if step.additive else step.gates(zx, zh, states)
         return new_states[0], new_states
 
-    def fused_step(self) -> FusedStep | None:
-        """This cell split for the fast scan (None when the step does not split that way)."""
+    def fused_step(self) -> FusedStep:
+        """This cell split for the fast scan (see FusedStep)."""
         if "_gates" not in self.__dict__:  # one function per cell, so jit caches the scan
             self._gates = self._gates_fn()
-        return FusedStep(self.project, self.recurrent_kernel.value, self._recurrent_bias(),
-                         self._gates)
+        weights = (self.kernel.value, self._input_bias(), self.recurrent_kernel.value,
+                   self._recurrent_bias())
+        return FusedStep(weights, self._gates, self._ADDITIVE)
 
     def _gates_fn(self) -> Callable:
         raise NotImplementedError
@@ -193,8 +196,8 @@ class SimpleRNNCell(_Cell):
     def _gates_fn(self) -> Callable:
         activation = self.activation
 
-        def gates(zx, hu, states):
-            return [activation(zx + hu)]
+        def gates(z, states):
+            return [activation(z)]
 
         return gates
 
@@ -230,8 +233,8 @@ class LSTMCell(_Cell):
     def _gates_fn(self) -> Callable:
         act, rec_act = self.activation, self.recurrent_activation
 
-        def gates(zx, hu, states):
-            i, f, g, o = jnp.split(zx + hu, 4, axis=-1)
+        def gates(z, states):
+            i, f, g, o = jnp.split(z, 4, axis=-1)
             c = rec_act(f) * states[1] + rec_act(i) * act(g)
             return [rec_act(o) * act(c), c]
 
@@ -248,6 +251,7 @@ class GRUCell(_Cell):
     3) the reset gate applies after the recurrent matmul and the bias has shape (2, 3 * units)."""
 
     _GATES = 3
+    _ADDITIVE = False
 
     def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid",
                  use_bias: bool = True, kernel_initializer="glorot_uniform",
