@@ -60,6 +60,7 @@ class KerasTensor:
         self.dtype = standardize_dtype(dtype)
         self.name = name
         self.ndim = len(self.shape)
+        self._keras_history = None  # (layer, node_index, tensor_index) of the call making it
 
     def __repr__(self) -> str:
         return f"<KerasTensor shape={shape_str(self.shape)}, dtype={self.dtype}, name={self.name}>"
@@ -85,6 +86,7 @@ class Layer:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                             f"{sorted(unknown)}")
         self._tracked_layers: list[Layer] = []
+        self._inbound_nodes: list = []  # graph nodes: one per symbolic call (models/graph.py)
         self._own_variables: list[Variable] = []
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.dtype = standardize_dtype(dtype)
@@ -207,8 +209,8 @@ class Layer:
             self._initial_weights = None
 
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
-        if isinstance(inputs, KerasTensor):
-            return self._symbolic_call(inputs, *args, **kwargs)
+        if is_symbolic((inputs, args, kwargs)):
+            return self._symbolic_call(inputs, *args, training=training, mask=mask, **kwargs)
         if mask is not None and self._call_has_mask:
             kwargs["mask"] = mask
         inputs = jax.tree_util.tree_map(_as_array, inputs)
@@ -223,12 +225,46 @@ class Layer:
             add_loss(self.activity_regularizer(outputs) / jnp.shape(outputs)[0])
         return outputs
 
-    def _symbolic_call(self, inputs: KerasTensor, *args, **kwargs) -> KerasTensor:
-        self._maybe_build(inputs.shape)
-        if self.input_spec is not None:
+    def _symbolic_call(self, inputs, *args, training=None, mask=None, **kwargs):
+        """Infer the outputs' shapes and record the call as a node of the model graph."""
+        from lamina.models.graph import record_node
+
+        outputs = self.compute_output_spec(inputs, *args, **kwargs)
+        if training is not None:
+            kwargs["training"] = training
+        return record_node(self, (inputs, *args), kwargs, outputs)
+
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        """Symbolic outputs (KerasTensors) for symbolic inputs: through `compute_output_shape`
+        when only `inputs` is symbolic, else by tracing `call` abstractly."""
+        if is_symbolic((args, kwargs)):
+            return _trace_spec(self, inputs, args, kwargs)
+        shapes = _map_symbolic(lambda t: t.shape, inputs)
+        self._maybe_build(shapes)
+        if self.input_spec is not None and isinstance(inputs, KerasTensor):
             self.input_spec.check(self, inputs.shape)
-        shape = self.compute_output_shape(inputs.shape)
-        return KerasTensor(shape, self.compute_output_dtype(inputs.dtype), name=self.name)
+        shape = self.compute_output_shape(shapes)
+        dtype = self.compute_output_dtype(jax.tree_util.tree_leaves(inputs)[0].dtype)
+        if _is_shape(shape):
+            return KerasTensor(shape, dtype, name=self.name)
+        return jax.tree_util.tree_map(lambda s: KerasTensor(s, dtype, name=self.name), shape,
+                                      is_leaf=_is_shape)
+
+    @property
+    def input(self):
+        """The input tensor(s) of this layer's first symbolic call."""
+        return self._first_node("input").args[0]
+
+    @property
+    def output(self):
+        """The output tensor(s) of this layer's first symbolic call."""
+        return self._first_node("output").outputs_struct
+
+    def _first_node(self, what: str):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has no {what} yet: it was never called "
+                                 f"on a symbolic tensor. Call it on lamina.Input(...) first.")
+        return self._inbound_nodes[0]
 
     def compute_mask(self, inputs, previous_mask=None):
         """The mask of this layer's output: passed through if `supports_masking`, else None."""
@@ -238,7 +274,8 @@ class Layer:
         return self.dtype if jnp.issubdtype(jnp.dtype(input_dtype), jnp.floating) else input_dtype
 
     def compute_output_shape(self, input_shape) -> tuple:
-        """Output shape for `input_shape`, by tracing `call` abstractly (no FLOPs spent)."""
+        """Output shape for `input_shape` (a shape or a list/dict of shapes), by tracing `call`
+        abstractly (no FLOPs spent)."""
         self._maybe_build(input_shape)
         return infer_output_shape(lambda x: self.call(x, **self._eval_kwargs()), input_shape,
                                   self.dtype)
@@ -271,12 +308,51 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def infer_output_shape(fn, input_shape, dtype) -> tuple:
-    """Run `fn` abstractly on `input_shape`, reporting unknown (None) axes as None."""
-    probe = 7919  # a size no real axis is likely to equal, standing in for None
-    concrete = tuple(probe if d is None else d for d in input_shape)
-    out = jax.eval_shape(fn, jax.ShapeDtypeStruct(concrete, jnp.dtype(dtype)))
-    return tuple(None if d and d % probe == 0 else d for d in out.shape)
+_PROBE = 7919  # a size no real axis is likely to equal, standing in for None
+
+
+def _probe_struct(shape, dtype) -> jax.ShapeDtypeStruct:
+    return jax.ShapeDtypeStruct(tuple(_PROBE if d is None else d for d in shape),
+                                jnp.dtype(dtype))
+
+
+def _unprobe(shape) -> tuple:
+    return tuple(None if d and d % _PROBE == 0 else d for d in shape)
+
+
+def infer_output_shape(fn, input_shape, dtype):
+    """Run `fn` abstractly on `input_shape` (or a list/dict of shapes), reporting unknown (None)
+    axes as None; returns a shape, or a structure of shapes for several outputs."""
+    probes = jax.tree_util.tree_map(lambda s: _probe_struct(s, dtype), input_shape,
+                                    is_leaf=_is_shape)
+    out = jax.eval_shape(fn, probes)
+    return jax.tree_util.tree_map(lambda o: _unprobe(o.shape), out)
+
+
+def _trace_spec(layer: Layer, inputs, args, kwargs):
+    """Output KerasTensors of `layer.call(inputs, *args, **kwargs)` with symbolic leaves."""
+    layer._maybe_build(_map_symbolic(lambda t: t.shape, inputs))
+
+    def fn(values):
+        a, k = values
+        return layer.call(*a, **k, **layer._eval_kwargs())
+
+    probes = _map_symbolic(lambda t: _probe_struct(t.shape, t.dtype), ((inputs, *args), kwargs))
+    out = jax.eval_shape(fn, probes)
+    return jax.tree_util.tree_map(
+        lambda o: KerasTensor(_unprobe(o.shape), o.dtype.name, name=layer.name), out)
+
+
+def is_symbolic(structure) -> bool:
+    """Whether any leaf of `structure` is a KerasTensor."""
+    return any(isinstance(leaf, KerasTensor) for leaf in jax.tree_util.tree_leaves(
+        structure, is_leaf=lambda v: isinstance(v, KerasTensor)))
+
+
+def _map_symbolic(fn, structure):
+    """Apply `fn` to the KerasTensor leaves of `structure`, keeping other leaves."""
+    return jax.tree_util.tree_map(lambda v: fn(v) if isinstance(v, KerasTensor) else v,
+                                  structure, is_leaf=lambda v: isinstance(v, KerasTensor))
 
 
 def current_row_mask():

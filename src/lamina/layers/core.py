@@ -107,8 +107,10 @@ class InputLayer(Layer):
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size, *shape)
         self.batch_shape = tuple(batch_shape)
-        self.output = KerasTensor(self.batch_shape, self.dtype, name=self.name)
         self.built = True
+        from lamina.models.graph import record_node
+
+        record_node(self, (), {}, KerasTensor(self.batch_shape, self.dtype, name=self.name))
 
     def call(self, inputs):
         return inputs

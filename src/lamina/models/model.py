@@ -20,14 +20,22 @@ from lamina.training.state import from_model, to_model
 
 
 class Model(Layer):
-    """A trainable stack of layers. Subclass it with layers as attributes and a `call`, or use
-    `Sequential`. (The functional form `Model(inputs, outputs)` comes with the graph module.)"""
+    """A trainable model: `Model(inputs, outputs)` (functional), `Sequential`, or a subclass
+    with layers as attributes and a `call`."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from lamina.models.functional import Functional
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError(
-                "The functional form Model(inputs, outputs) is not available yet in lamina; "
-                "use Sequential([...]) or subclass lamina.Model with a call() method.")
+            raise errors.ConfigError(
+                f"{type(self).__name__}.__init__ got inputs/outputs: a subclass of Model cannot "
+                "also be functional in lamina. Build lamina.Model(inputs, outputs) and wrap it, "
+                "or define the layers in __init__ and the computation in call().")
         super().__init__(**kwargs)
         self._compile_config = None
         self._engine: Engine | None = None
@@ -58,13 +66,24 @@ class Model(Layer):
                          f"{[layer.name for layer in self.layers]}.")
 
     def _output_shape_of(self, layer) -> tuple | None:
-        return None
+        """For the summary: the layer's output shape from the shape it was built on."""
+        if not layer.built or layer._build_shape is None:
+            return None
+        try:
+            return layer.compute_output_shape(layer._build_shape)
+        except Exception:  # noqa: BLE001 - a summary shows '?' rather than failing
+            return None
+
+    def _output_shape_for(self, x):
+        """The output shape(s) of the model for data `x` (a structure for several outputs)."""
+        return self.compute_output_shape(_batchless_shapes(x))
 
     def _ensure_built_for(self, x) -> None:
         """Build on the first data seen, or check the data against the built input shape."""
         shape = tuple(np.shape(jax.tree_util.tree_leaves(x)[0]))
         if not self.built:
-            self.build((None, *shape[1:]))
+            self._maybe_build(_batchless_shapes(x))
+            self(jax.tree_util.tree_map(lambda a: a[:1], x))  # builds nested layers eagerly
             return
         expected = getattr(self, "_input_batch_shape", None)
         if expected is None:
@@ -92,7 +111,8 @@ class Model(Layer):
         """
         config = compile_module.make_compile_config(optimizer, loss, metrics, loss_weights,
                                                     run_eagerly, jit_compile,
-                                                    steps_per_execution, weighted_metrics)
+                                                    steps_per_execution, weighted_metrics,
+                                                    getattr(self, "output_names", None))
         self._compile_config = config
         self._engine = Engine(self, config)
         self._optimizer_state = None
@@ -207,9 +227,28 @@ class Model(Layer):
 
         saving.load_weights(self, filepath)
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None) -> Model:
+        """A functional config (with `layers` / `input_layers`) rebuilds a functional model;
+        other configs go to the class's constructor, as in Keras."""
+        if "input_layers" in config and "layers" in config:
+            from lamina.models.functional import Functional
+            from lamina.models.functional_config import functional_from_config
+
+            return functional_from_config(Functional if cls is Model else cls, config,
+                                          custom_objects)
+        return cls(**config)
+
     def get_compile_config(self) -> dict[str, Any] | None:
         cfg = self._compile_config
         if cfg is None:
             return None
         return {"optimizer": cfg.optimizer.get_config(), "loss": getattr(cfg.loss, "name", None),
                 "metrics": cfg.metric_identifiers, "loss_weights": cfg.loss_weights}
+
+
+def _batchless_shapes(x):
+    """(None, *shape[1:]) for an array, or the same for each array of a list/dict."""
+    if hasattr(x, "shape"):
+        return (None, *np.shape(x)[1:])
+    return jax.tree_util.tree_map(lambda a: (None, *np.shape(a)[1:]), x)

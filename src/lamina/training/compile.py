@@ -8,6 +8,12 @@ from typing import Any
 import numpy as np
 
 from lamina import errors, losses, metrics as metrics_module, optimizers
+from lamina.training.outputs import (
+    OutputLosses,
+    per_output,
+    resolve_output_metrics,
+    unwrap_single,
+)
 
 
 @dataclass
@@ -25,8 +31,14 @@ class CompileConfig:
     jit_compile: Any = "auto"
     metrics: list | None = field(default=None)
 
+    output_names: list | None = None  # set for models with several outputs
+    _weighted_flags: list | None = None
+
     def resolve_metrics(self, y, output_shape) -> list:
-        """Metric objects: the unweighted `metrics` first, then the `weighted_metrics`."""
+        """Metric objects: the unweighted `metrics` first, then the `weighted_metrics`; with
+        several outputs, the per-output loss means first and each metric bound to its output."""
+        if self.metrics is None and isinstance(self.loss, OutputLosses):
+            self.metrics, self._weighted_flags = resolve_output_metrics(self, y, output_shape)
         if self.metrics is None:
             y_true = np.zeros((1, *np.shape(y)[1:])) if y is not None else None
             y_pred = np.zeros((1, *output_shape[1:]))
@@ -37,6 +49,8 @@ class CompileConfig:
     @property
     def sample_weighted(self) -> list[bool]:
         """Which metrics see sample weights: only weighted_metrics, as in Keras."""
+        if self._weighted_flags is not None:
+            return self._weighted_flags
         return [False] * len(self.metric_identifiers) + [True] * len(
             self.weighted_metric_identifiers)
 
@@ -50,7 +64,20 @@ def _as_list(metrics) -> list:
 
 
 def make_compile_config(optimizer, loss, metrics, loss_weights, run_eagerly, jit_compile,
-                        steps_per_execution, weighted_metrics=None) -> CompileConfig:
+                        steps_per_execution, weighted_metrics=None,
+                        output_names: list | None = None) -> CompileConfig:
+    """Resolve compile()'s arguments; `output_names` (several outputs) enables per-output
+    losses, metrics and loss_weights given as lists or dicts keyed by output name."""
+    if output_names and len(output_names) > 1:
+        return _multi_output_config(optimizer, loss, metrics, loss_weights, run_eagerly,
+                                    jit_compile, steps_per_execution, weighted_metrics,
+                                    output_names)
+    if output_names:  # one output: unwrap [x] and {name: x}
+        loss, metrics, loss_weights, weighted_metrics = (
+            unwrap_single(v, output_names[0], what)
+            for v, what in ((loss, "loss"), (metrics, "metrics"),
+                            (loss_weights, "loss_weights"),
+                            (weighted_metrics, "weighted_metrics")))
     metrics, weighted_metrics = _as_list(metrics), _as_list(weighted_metrics)
     if isinstance(steps_per_execution, bool) or not (
             steps_per_execution == "auto" or
@@ -137,3 +164,24 @@ def _check_categorical(y, output_shape, classes) -> None:
             "categorical_crossentropy labels and outputs disagree on the number of classes.",
             expected=f"labels with last axis {classes}", got=f"labels of shape {y.shape}",
             fix=f"One-hot encode with {classes} classes or change the last layer's units."))
+
+
+def check_targets(config: CompileConfig, y, output_shape) -> None:
+    """Check the labels of every output against its loss (see `check_labels`)."""
+    if not isinstance(config.loss, OutputLosses):
+        check_labels(config.loss, y, output_shape)
+        return
+    ys = config.loss.flat(y, "y")
+    for loss, y_i, shape in zip(config.loss.losses, ys, output_shape):
+        check_labels(loss, y_i, shape)
+
+
+def _multi_output_config(optimizer, loss, metrics, loss_weights, run_eagerly, jit_compile,
+                         steps_per_execution, weighted_metrics, names) -> CompileConfig:
+    config = make_compile_config(optimizer, None, None, None, run_eagerly, jit_compile,
+                                 steps_per_execution)
+    config.loss = None if loss is None else OutputLosses.from_spec(loss, loss_weights, names)
+    config.metric_identifiers = per_output(metrics, names, "metrics")
+    config.weighted_metric_identifiers = per_output(weighted_metrics, names, "weighted_metrics")
+    config.loss_weights, config.output_names = loss_weights, list(names)
+    return config

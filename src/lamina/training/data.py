@@ -30,7 +30,7 @@ class ArrayData:
 
     def on_device(self) -> tuple:
         return (jax.tree_util.tree_map(jnp.asarray, self.x),
-                None if self.y is None else jnp.asarray(self.y),
+                None if self.y is None else jax.tree_util.tree_map(jnp.asarray, self.y),
                 None if self.sample_weight is None else jnp.asarray(self.sample_weight))
 
 
@@ -96,17 +96,12 @@ def to_host_arrays(x, y=None, sample_weight=None) -> tuple:
     """Validate and convert x / y / sample_weight; checks lengths, dtypes, emptiness, NaNs."""
     if x is None:
         raise errors.DataError("No input data: x is None. Pass arrays as fit(x, y).")
-    if isinstance(x, dict):
-        x = {k: _as_numeric(v, f"x[{k!r}]") for k, v in x.items()}
-    elif isinstance(x, (list, tuple)) and x and all(_is_array_like(v) for v in x):
-        x = [_as_numeric(v, f"x[{i}]") for i, v in enumerate(x)]
-    else:
-        x = _as_numeric(x, "x")
-    y = None if y is None else _as_numeric(y, "y")
+    x = _as_numeric_structure(x, "x")
+    y = None if y is None else _as_numeric_structure(y, "y")
     sample_weight = None if sample_weight is None else _as_numeric(sample_weight, "sample_weight")
     lengths = {"x": _length(x)}
     if y is not None:
-        lengths["y"] = len(y)
+        lengths["y"] = _length(y)
     if sample_weight is not None:
         lengths["sample_weight"] = len(sample_weight)
     if len(set(lengths.values())) > 1:
@@ -123,6 +118,15 @@ def to_host_arrays(x, y=None, sample_weight=None) -> tuple:
                               "the loss and the weights will become NaN. Clean or impute them.",
                               stacklevel=4)
     return x, y, sample_weight
+
+
+def _as_numeric_structure(value, what: str):
+    """An array, or a list / dict of arrays (one per model input or output)."""
+    if isinstance(value, dict):
+        return {k: _as_numeric(v, f"{what}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and value and all(_is_array_like(v) for v in value):
+        return [_as_numeric(v, f"{what}[{i}]") for i, v in enumerate(value)]
+    return _as_numeric(value, what)
 
 
 def _is_array_like(value) -> bool:

@@ -99,4 +99,5 @@ def pad_batch(batch: tuple, size: int) -> tuple:
         return np.concatenate([a, np.zeros((pad, *a.shape[1:]), a.dtype)])
 
     mask = np.concatenate([np.ones(rows, np.float32), np.zeros(max(pad, 0), np.float32)])
-    return (jax.tree_util.tree_map(fill, x), fill(y), fill(w), jnp.asarray(mask))
+    pad_all = lambda v: jax.tree_util.tree_map(fill, v)  # noqa: E731
+    return (pad_all(x), pad_all(y), fill(w), jnp.asarray(mask))

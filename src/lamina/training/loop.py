@@ -16,7 +16,7 @@ from lamina import errors
 from lamina.callbacks import CallbackList, History
 from lamina.training import data as data_module
 from lamina.training import fused
-from lamina.training.compile import check_labels
+from lamina.training.compile import check_targets
 from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import LazyLogs, materialize
 from lamina.training.state import TrainState, from_model, to_model
@@ -61,8 +61,8 @@ def prepare_data(model, x, y, sample_weight=None, class_weight=None, steps=None,
 
 def _check_targets(model, data) -> None:
     if isinstance(data, data_module.ArrayData) and data.y is not None:
-        output_shape = model.compute_output_shape((None, *np.shape(data.x)[1:]))
-        check_labels(model._compile_config.loss, data.y, output_shape)
+        output_shape = model._output_shape_for(data.x)
+        check_targets(model._compile_config, data.y, output_shape)
         model._compile_config.resolve_metrics(data.y, output_shape)
 
 

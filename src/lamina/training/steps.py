@@ -89,7 +89,8 @@ def update_metrics(state: TrainState, metrics, weighted, loss, y, y_pred, sample
     rows = jnp.sum(mask)
     total, count = state.loss_tracker
     with_weights = mask if sample_weight is None else sample_weight * mask
-    new_states = [m.update(s, y, y_pred, with_weights if w else mask)
+    new_states = [m.update_batch(s, y, y_pred, sample_weight, mask) if hasattr(m, "update_batch")
+                  else m.update(s, y, y_pred, with_weights if w else mask)
                   for m, w, s in zip(metrics, weighted, state.metrics)]
     return state._replace(loss_tracker=(total + loss * rows, count + rows), metrics=new_states)
 

@@ -1,0 +1,249 @@
+"""Functional API: graph recording, Model(inputs, outputs), parity with Keras, summaries."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import errors
+
+keras = pytest.importorskip("keras")
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def _summary(model, **kwargs) -> list[str]:
+    out = io.StringIO()
+    model.summary(print_fn=lambda line, *a, **k: out.write(line + "\n"), line_length=100,
+                  **kwargs)
+    return [line.rstrip() for line in out.getvalue().splitlines() if line.strip()]
+
+
+def mlp(lib):
+    a = lib.Input((6,), name="x")
+    h = lib.layers.Dense(8, activation="relu", name="hidden")(a)
+    return lib.Model(a, lib.layers.Dense(3, activation="softmax", name="out")(h), name="mlp")
+
+
+def branchy(lib):
+    """Two inputs, a shared layer, two outputs."""
+    a, b = lib.Input((4,), name="a"), lib.Input((3,), name="b")
+    shared = lib.layers.Dense(5, name="shared")
+    x1 = shared(lib.layers.Dense(5, name="d0")(a))
+    x2 = shared(lib.layers.Dense(5, name="d1")(b))
+    return lib.Model([a, b], [lib.layers.Dense(2, activation="softmax", name="cls")(x1),
+                              lib.layers.Dense(1, name="reg")(x2)], name="branchy")
+
+
+def copy_weights(ours, theirs):
+    ours.set_weights(theirs.get_weights())
+
+
+def test_single_io_predict_and_fit_match_keras():
+    theirs, ours = mlp(keras), mlp(lamina)
+    copy_weights(ours, theirs)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(96, 6)).astype("float32"), rng.integers(0, 3, 96)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0),
+                               atol=1e-5)
+    for m, lib in ((theirs, keras), (ours, lamina)):
+        m.compile(lib.optimizers.Adam(0.01), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    h1 = theirs.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    h2 = ours.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    assert list(h2.history) == list(h1.history)
+    np.testing.assert_allclose(h2.history["loss"], h1.history["loss"], rtol=1e-4)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_structure_names_and_layer_order_match_keras():
+    theirs, ours = branchy(keras), branchy(lamina)
+    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
+    assert ours.output_names == theirs.output_names
+    assert ours.count_params() == theirs.count_params()
+    assert [w.shape for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+    assert ours.get_layer("shared").count_params() == 30
+    assert len(ours.get_layer("shared")._inbound_nodes) == 2
+
+
+def test_summary_has_keras_connected_to_column():
+    theirs, ours = branchy(keras), branchy(lamina)
+    assert _summary(ours) == _summary(theirs)
+    assert "Connected to" in _summary(ours)[2] and "shared[1][0]" in "".join(_summary(ours))
+    assert "Connected to" not in _summary(mlp(lamina))[2]
+
+
+def test_feature_extraction_returns_intermediate_activations():
+    model = mlp(lamina)
+    features = lamina.Model(model.inputs, model.get_layer("hidden").output)
+    x = np.random.default_rng(1).normal(size=(5, 6)).astype("float32")
+    hidden = model.get_layer("hidden")
+    expected = np.maximum(x @ np.asarray(hidden.kernel.value) + np.asarray(hidden.bias.value), 0)
+    np.testing.assert_allclose(features.predict(x, verbose=0), expected, atol=1e-5)
+    assert features.count_params() == 56
+    assert hidden.input is model.inputs[0]
+
+
+def test_symbolic_tensor_shapes_and_layer_io():
+    x = lamina.Input((4,), batch_size=2, dtype="float32", name="inp")
+    assert x.shape == (2, 4) and x.dtype == "float32"
+    dense = lamina.layers.Dense(3)
+    y = dense(x)
+    assert y.shape == (2, 3) and dense.output is y and dense.input is x
+
+
+def test_model_nested_in_model_matches_keras():
+    def build(lib):
+        inner = mlp(lib)
+        x = lib.Input((6,), name="outer_in")
+        y = lib.layers.Dense(2, name="head")(inner(x))
+        return lib.Model(x, y, name="outer")
+
+    theirs, ours = build(keras), build(lamina)
+    copy_weights(ours, theirs)
+    x = np.random.default_rng(2).normal(size=(7, 6)).astype("float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0),
+                               atol=1e-5)
+    assert ours.count_params() == theirs.count_params()
+    assert _summary(ours) == _summary(theirs)
+    assert "hidden (Dense)" in "".join(_summary(ours, expand_nested=True))
+
+
+def test_wrong_wiring_errors_name_the_layer():
+    x = lamina.Input((4,))
+    dense = lamina.layers.Dense(3, name="d")
+    dense(x)
+    with pytest.raises(errors.ShapeError, match="'d'"):
+        dense(lamina.Input((5,)))
+    other = lamina.Input((4,))
+    y = lamina.layers.Dense(2, name="orphan_out")(other)
+    with pytest.raises(errors.ConfigError, match="disconnected.*orphan_out|orphan_out.*Input"):
+        lamina.Model(x, y)
+    a = lamina.layers.Dense(2, name="twin")(x)
+    b = lamina.layers.Dense(2, name="twin")(a)
+    with pytest.raises(errors.ConfigError, match='"twin" is used 2 times'):
+        lamina.Model(x, b)
+    with pytest.raises(errors.ConfigError, match="symbolic tensors"):
+        lamina.Model(x, np.zeros((1, 2)))
+
+
+def two_in_two_out(lib):
+    a, b = lib.Input((4,), name="a"), lib.Input((3,), name="b")
+    x = lib.layers.Concatenate()([lib.layers.Dense(5, activation="relu")(a),
+                                  lib.layers.Dense(5)(b)])
+    return lib.Model([a, b], [lib.layers.Dense(3, activation="softmax", name="cls")(x),
+                              lib.layers.Dense(1, name="reg")(x)])
+
+
+def siamese(lib):
+    a, b = lib.Input((5,)), lib.Input((5,))
+    encoder = lib.layers.Dense(4, activation="tanh", name="encoder")
+    distance = lib.layers.Subtract()([encoder(a), encoder(b)])
+    return lib.Model([a, b], lib.layers.Dense(1, activation="sigmoid")(distance))
+
+
+def _fit_both(build, compile_kwargs, x, y, **fit_kwargs):
+    theirs, ours = build(keras), build(lamina)
+    copy_weights(ours, theirs)
+    histories = []
+    for model, lib in ((theirs, keras), (ours, lamina)):
+        model.compile(lib.optimizers.Adam(0.01), **compile_kwargs(lib))
+        histories.append(model.fit(x, y, batch_size=16, shuffle=False, verbose=0,
+                                   **fit_kwargs).history)
+    return theirs, ours, histories
+
+
+def _assert_same(theirs, ours, h_theirs, h_ours):
+    assert list(h_ours) == list(h_theirs)
+    for key in h_theirs:
+        np.testing.assert_allclose(h_ours[key], h_theirs[key], rtol=1e-4, atol=1e-6)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+MULTI_DATA = np.random.default_rng(3)
+XA = MULTI_DATA.normal(size=(72, 4)).astype("float32")
+XB = MULTI_DATA.normal(size=(72, 3)).astype("float32")
+Y_CLS = MULTI_DATA.integers(0, 3, 72)
+Y_REG = MULTI_DATA.normal(size=(72, 1)).astype("float32")
+
+
+@pytest.mark.parametrize("form", ["dict", "list"])
+def test_two_inputs_two_outputs_match_keras(form):
+    def compile_kwargs(lib):
+        if form == "dict":
+            return dict(loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"},
+                        loss_weights={"cls": 1.0, "reg": 0.5},
+                        metrics={"cls": ["accuracy"], "reg": ["mae"]})
+        return dict(loss=["sparse_categorical_crossentropy", lib.losses.MeanSquaredError()],
+                    loss_weights=[0.3, 2.0], metrics=[["accuracy"], ["mae", "mse"]])
+
+    y = {"cls": Y_CLS, "reg": Y_REG} if form == "dict" else [Y_CLS, Y_REG]
+    theirs, ours, (h1, h2) = _fit_both(two_in_two_out, compile_kwargs, [XA, XB], y,
+                                       validation_split=0.25)
+    _assert_same(theirs, ours, h1, h2)
+    assert "cls_loss" in h2 and "val_reg_mae" in h2
+    np.testing.assert_allclose(ours.evaluate({"a": XA, "b": XB}, y, verbose=0),
+                               theirs.evaluate([XA, XB], y, verbose=0), rtol=1e-5)
+    preds = ours.predict([XA, XB], verbose=0)
+    assert [p.shape for p in preds] == [(72, 3), (72, 1)]
+
+
+def test_shared_layer_siamese_matches_keras():
+    y = (XA[:, :1] > 0).astype("float32")
+    x1 = MULTI_DATA.normal(size=(72, 5)).astype("float32")
+    x2 = MULTI_DATA.normal(size=(72, 5)).astype("float32")
+    theirs, ours, (h1, h2) = _fit_both(siamese, lambda lib: dict(
+        loss="binary_crossentropy", metrics=["accuracy"]), [x1, x2], y)
+    _assert_same(theirs, ours, h1, h2)
+    assert ours.count_params() == theirs.count_params() == 4 * 5 + 4 + 5
+    assert len(ours.get_layer("encoder").weights) == 2
+
+
+def test_multi_output_errors_name_the_output_and_fix():
+    model = two_in_two_out(lamina)
+    with pytest.raises(errors.ConfigError, match="'clss'.*output names|output names.*cls"):
+        model.compile("adam", loss={"clss": "mse", "reg": "mse"})
+    with pytest.raises(errors.ConfigError, match="2 outputs"):
+        model.compile("adam", loss=["mse", "mse", "mse"])
+    model.compile("adam", loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"})
+    with pytest.raises(errors.DataError, match=r"\['reg'\]"):
+        model.fit([XA, XB], {"cls": Y_CLS}, verbose=0)
+    with pytest.raises(errors.DataError, match="out of range"):
+        model.fit([XA, XB], [Y_CLS + 5, Y_REG], verbose=0)
+    with pytest.raises(errors.DataError, match="wrong number of inputs"):
+        model.predict([XA], verbose=0)
+
+
+def test_config_round_trips_and_matches_keras_format():
+    def build(lib):
+        inner = mlp(lib)
+        x = lib.Input((6,), name="x_outer")
+        shared = lib.layers.Dense(6, name="sh")
+        h = lib.layers.Add(name="add")([shared(x), shared(shared(x))])
+        return lib.Model(x, [inner(h), h], name="outer")
+
+    theirs, ours = build(keras), build(lamina)
+    cfg = json.loads(json.dumps(ours.get_config()))
+    ref = json.loads(json.dumps(theirs.get_config()))
+    assert cfg["input_layers"] == ref["input_layers"]
+    assert cfg["output_layers"] == ref["output_layers"]
+    assert [e["name"] for e in cfg["layers"]] == [e["name"] for e in ref["layers"]]
+    for mine, keras_entry in zip(cfg["layers"], ref["layers"]):
+        assert mine["inbound_nodes"] == keras_entry["inbound_nodes"], mine["name"]
+    clone = lamina.Model.from_config(cfg)
+    assert [layer.name for layer in clone.layers] == [layer.name for layer in ours.layers]
+    clone.set_weights(ours.get_weights())
+    x = np.random.default_rng(4).normal(size=(3, 6)).astype("float32")
+    for a, b in zip(clone.predict(x, verbose=0), ours.predict(x, verbose=0)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    from_keras = lamina.Model.from_config(ref)
+    from_keras.set_weights(theirs.get_weights())
+    for a, b in zip(from_keras.predict(x, verbose=0), theirs.predict(x, verbose=0)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
