@@ -20,6 +20,7 @@ from lamina import (  # noqa: E402
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     random,
     regularizers,
@@ -32,4 +33,4 @@ from lamina.optimizers import schedules  # noqa: E402,F401
 
 __all__ = ["Input", "Model", "Sequential", "__version__", "activations", "backend", "callbacks",
            "config", "constraints", "datasets", "errors", "initializers", "layers", "losses",
-           "metrics", "models", "optimizers", "random", "regularizers", "saving", "utils"]
+           "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils"]
