@@ -152,20 +152,22 @@ class _Cell(Layer):
     def call(self, inputs, states, training=False):
         states = list(states) if isinstance(states, (list, tuple)) else [states]
         x, h_in = self._dropped(inputs, states[0], training)
-        step = self.fused_step()
         zh = jnp.matmul(h_in, self.recurrent_kernel.value)
         zh = zh if self._recurrent_bias() is None else zh + self._recurrent_bias()
-        zx = self.project(x)
-        new_states = step.gates(zx + zh, states) if step.additive else step.gates(zx, zh, states)
+        zx, gates = self.project(x), self._cached_gates()
+        new_states = gates(zx + zh, states) if self._ADDITIVE else gates(zx, zh, states)
         return new_states[0], new_states
 
-    def fused_step(self) -> FusedStep:
+    def fused_step(self) -> FusedStep | None:
         """This cell split for the fast scan (see FusedStep)."""
-        if "_gates" not in self.__dict__:  # one function per cell, so jit caches the scan
-            self._gates = self._gates_fn()
         weights = (self.kernel.value, self._input_bias(), self.recurrent_kernel.value,
                    self._recurrent_bias())
-        return FusedStep(weights, self._gates, self._ADDITIVE)
+        return FusedStep(weights, self._cached_gates(), self._ADDITIVE)
+
+    def _cached_gates(self) -> Callable:
+        if "_gates" not in self.__dict__:  # one function per cell, so jit caches the scan
+            self._gates = self._gates_fn()
+        return self._gates
 
     def _gates_fn(self) -> Callable:
         raise NotImplementedError
