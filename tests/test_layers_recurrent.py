@@ -319,3 +319,51 @@ def test_time_distributed_matches_keras(rng):
     assert isinstance(clone.layer, layers.Dense) and clone.layer.units == 3
     with pytest.raises(lamina.errors.ShapeError, match="time axis"):
         layers.TimeDistributed(layers.Dense(2))(np.zeros((2, 3), "float32"))
+
+
+class MinimalRNNCell(layers.Layer):
+    """The user cell from Keras's RNN docs: h = x @ kernel + h_prev @ recurrent_kernel."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units))
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, self.units))
+
+    def call(self, inputs, states):
+        h = inputs @ self.kernel.value + states[0] @ self.recurrent_kernel.value
+        return h, [h]
+
+
+def test_rnn_with_builtin_and_user_cells(rng):
+    x = rng.normal(size=(2, 4, 3)).astype("float32")
+    lstm = layers.LSTM(5, return_sequences=True)
+    rnn = layers.RNN(layers.LSTMCell(5), return_sequences=True, unroll=True)
+    lstm(x), rnn(x)
+    rnn.set_weights(lstm.get_weights())
+    np.testing.assert_allclose(rnn(x), lstm(x), atol=1e-6)
+    user = layers.RNN(MinimalRNNCell(3), return_state=True, go_backwards=True)
+    out, state = user(x)
+    kernel, recurrent = (np.asarray(w) for w in user.get_weights())
+    h = np.zeros((2, 3), "float32")
+    for t in reversed(range(4)):
+        h = x[:, t] @ kernel + h @ recurrent
+    np.testing.assert_allclose(out, h, atol=1e-5)
+    np.testing.assert_allclose(state, h, atol=1e-5)
+
+
+def test_stateful_model_fits_and_carries_state(rng):
+    model = lamina.Sequential([layers.Input((5, 3), batch_size=4),
+                               layers.GRU(6, stateful=True), layers.Dense(1)])
+    gru = model.layers[0]
+    assert len(model.trainable_weights) == 5 and len(gru.non_trainable_weights) == 1
+    model.compile("sgd", "mse")
+    x = rng.normal(size=(16, 5, 3)).astype("float32")
+    model.fit(x, rng.normal(size=(16, 1)), batch_size=4, epochs=1, shuffle=False, verbose=0)
+    state = np.asarray(gru.states[0].value)
+    assert np.abs(state).max() > 0  # the compiled step wrote the final state back
+    gru.reset_state()
+    assert np.abs(np.asarray(gru.states[0].value)).max() == 0
