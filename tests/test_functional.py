@@ -247,3 +247,27 @@ def test_config_round_trips_and_matches_keras_format():
     from_keras.set_weights(theirs.get_weights())
     for a, b in zip(from_keras.predict(x, verbose=0), theirs.predict(x, verbose=0)):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_lambda_layer_matches_keras_and_guards_bytecode():
+    def build(lib):
+        x = lib.Input((6,), name="lx")
+        h = lib.layers.Dense(4, name="ld")(x)
+        y = lib.layers.Lambda(lambda t: t * 2.0 + 1.0, name="affine")(h)
+        z = lib.layers.Lambda(lambda t, k: t[:, :k], output_shape=(2,), name="cut",
+                              arguments={"k": 2})(y)
+        return lib.Model(x, [y, z])
+
+    theirs, ours = build(keras), build(lamina)
+    copy_weights(ours, theirs)
+    assert ours.get_layer("cut").output.shape == (None, 2)
+    assert ours.get_layer("affine").output.shape == (None, 4)
+    x = np.random.default_rng(5).normal(size=(3, 6)).astype("float32")
+    for a, b in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    config = ours.get_layer("affine").get_config()
+    assert config["function"]["class_name"] == "__lambda__"
+    with pytest.raises(errors.ConfigError, match="safe_mode=False"):
+        lamina.layers.Lambda.from_config(config)
+    revived = lamina.layers.Lambda.from_config(config, safe_mode=False)
+    np.testing.assert_allclose(revived(np.ones((1, 4), "float32")), 3.0 * np.ones((1, 4)))

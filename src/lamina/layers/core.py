@@ -1,4 +1,4 @@
-"""Dense, Activation and InputLayer."""
+"""Dense, Activation and InputLayer (and Lambda, from lambda_layer.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import jax.numpy as jnp
 from lamina import activations, constraints, errors, initializers, regularizers
 from lamina.layers.base import KerasTensor, Layer, standardize_dtype
 from lamina.layers.input_spec import InputSpec
+from lamina.layers.lambda_layer import Lambda
 
-__all__ = ["Activation", "Dense", "Input", "InputLayer"]
+__all__ = ["Activation", "Dense", "Input", "InputLayer", "Lambda"]
 
 
 class Dense(Layer):
