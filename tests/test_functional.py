@@ -271,3 +271,13 @@ def test_lambda_layer_matches_keras_and_guards_bytecode():
         lamina.layers.Lambda.from_config(config)
     revived = lamina.layers.Lambda.from_config(config, safe_mode=False)
     np.testing.assert_allclose(revived(np.ones((1, 4), "float32")), 3.0 * np.ones((1, 4)))
+
+
+def test_loads_a_keras_saved_functional_model(tmp_path):
+    theirs = two_in_two_out(keras)
+    path = str(tmp_path / "two.keras")
+    theirs.save(path)
+    ours = lamina.models.load_model(path)
+    assert isinstance(ours, lamina.models.Functional)
+    for a, b in zip(ours.predict([XA, XB], verbose=0), theirs.predict([XA, XB], verbose=0)):
+        np.testing.assert_allclose(a, b, atol=1e-5)

@@ -1,5 +1,6 @@
 """Models, mirroring `keras.models`."""
 
+from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
 
@@ -12,4 +13,4 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
                              safe_mode=safe_mode)
 
 
-__all__ = ["Model", "Sequential", "load_model"]
+__all__ = ["Functional", "Model", "Sequential", "load_model"]
