@@ -337,9 +337,6 @@ def test_model_checkpoint_every_n_batches_writes_named_files(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["e1-b3.weights.h5", "e2-b2.weights.h5"]
 
 
-@pytest.mark.xfail(strict=True, reason="training/loop.py does not expose the live train state to "
-                   "batch hooks (no model.jax_state_sync), so a mid-epoch save writes the "
-                   "weights of the last epoch end")
 def test_model_checkpoint_every_n_batches_saves_the_current_weights(tmp_path):
     x, y = regression(n=64)
     model = mlp(lamina)
@@ -374,9 +371,6 @@ def lr_schedule(epoch, lr):
     return 0.1 if epoch == 0 else lr * 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="training/loop.py applies the optimizer's learning rate "
-                   "before on_epoch_begin, so a rate set there takes effect one epoch late; "
-                   "swap the two lines (call cbs.on_epoch_begin first) to fix")
 def test_learning_rate_scheduler_trains_like_keras():
     x, y = regression()
     theirs, ours = mlp(keras), mlp(lamina)

@@ -22,6 +22,7 @@ class Engine:
         self.config = compile_config
         self._cache: dict = {}
         self._signature: tuple | None = None
+        self.live_state = None  # the latest train state while fit runs (for callbacks)
 
     @property
     def metrics(self) -> list:

@@ -101,6 +101,7 @@ def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: i
     for k in fused.chunk_schedule(total, _steps_per_call(engine, callbacks, total)):
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
         state = chunk_fn(k)(state, device_data, index, mask, step)
+        engine.live_state = state
         step += k
         getattr(callbacks, f"on_{hook}_batch_end")(
             step - 1, LazyLogs(lambda s=state: materialize(results(s))))
@@ -116,6 +117,7 @@ def _run_iterable(engine: Engine, batch_fn, state: TrainState, data, callbacks, 
         size = size or rows
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
         state = batch_fn(state, pad_batch(batch, max(size, rows)))
+        engine.live_state = state
         getattr(callbacks, f"on_{hook}_batch_end")(
             step, LazyLogs(lambda s=state: materialize(results(s))))
         if hook == "train" and engine.model.stop_training:
@@ -178,6 +180,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     optimizer = engine.config.optimizer
     model.stop_training = False
     model._initial_epoch = None
+    engine.live_state = None
+    # callbacks reading `self.model` mid-epoch get the weights of the latest step
+    model.jax_state_sync = lambda: _sync_live_state(model, engine, optimizer)
     logs = None
     cbs.on_train_begin()
     # callbacks may have restored weights, optimizer state and the epoch (BackupAndRestore)
@@ -185,9 +190,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     initial_epoch = model._initial_epoch if model._initial_epoch is not None else initial_epoch
     try:
         for epoch in range(initial_epoch, epochs):
+            cbs.on_epoch_begin(epoch)  # may set the learning rate for this epoch
             state = engine.reset_metrics(state)._replace(
                 opt=optimizer.with_current_hyperparams(state.opt))
-            cbs.on_epoch_begin(epoch)
             state = run_epoch(engine, state, train, batch_size, shuffle, steps_per_epoch, cbs, True)
             logs = materialize(engine.results()(state))
             if val is not None and (epoch + 1) % validation_freq == 0:
@@ -200,9 +205,16 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             if model.stop_training:
                 break
     finally:
+        model.jax_state_sync = None
+        engine.live_state = None
         to_model(model, state, optimizer)
     cbs.on_train_end(logs)
     return model.history
+
+
+def _sync_live_state(model, engine: Engine, optimizer) -> None:
+    if engine.live_state is not None and engine.live_state.opt is not None:
+        to_model(model, engine.live_state, optimizer)
 
 
 def _reread_weights(model, state: TrainState) -> TrainState:
