@@ -119,3 +119,28 @@ def test_custom_keras_style_layer_trains():
     before = model.layers[0].w.numpy().copy()
     model.fit(x, x.sum(1), epochs=2, verbose=0)
     assert not np.allclose(before, model.layers[0].w.numpy())
+
+
+def test_calling_build_directly_marks_the_layer_built():
+    layer = layers.Dense(3)
+    layer.build((None, 4))
+    assert layer.built
+    layer(np.ones((2, 4), "float32"))
+    assert len(layer.weights) == 2  # not built a second time
+
+
+def test_activity_regularizer_on_a_partial_batch_matches_keras():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(100, 5)).astype("float32")  # 3 full batches of 32 and one of 4
+    y = rng.normal(size=(100, 2)).astype("float32")
+    make = lambda lib: lib.Sequential([lib.layers.Input((5,)), lib.layers.Dense(
+        2, activity_regularizer=lib.regularizers.L2(0.1))])
+    theirs, ours = make(keras), make(lamina)
+    ours.set_weights(theirs.get_weights())
+    for model, lib in ((theirs, keras), (ours, lamina)):
+        model.compile(lib.optimizers.SGD(0.05), "mse")
+    h1 = theirs.fit(x, y, shuffle=False, verbose=0)
+    h2 = ours.fit(x, y, shuffle=False, verbose=0)
+    np.testing.assert_allclose(h2.history["loss"], h1.history["loss"], rtol=1e-5)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import threading
@@ -78,6 +79,8 @@ class Layer:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         LAYER_CLASSES.setdefault(cls.__name__, cls)
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
 
     def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None,
                  activity_regularizer=None, **kwargs):
@@ -202,6 +205,12 @@ class Layer:
             return
         input_shape = tuple(input_shape) if _is_shape(input_shape) else input_shape
         self.build(input_shape)
+        self._finish_build(input_shape)
+
+    def _finish_build(self, input_shape) -> None:
+        """Mark the layer built (also when user code calls `build` directly, as Keras does)."""
+        if self.built:
+            return
         self._build_shape = input_shape
         self.built = True
         if self._initial_weights is not None:
@@ -222,7 +231,7 @@ class Layer:
             kwargs["training"] = bool(training)
         outputs = self.call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
-            add_loss(self.activity_regularizer(outputs) / jnp.shape(outputs)[0])
+            add_loss(_activity_loss(self.activity_regularizer, outputs))
         return outputs
 
     def _symbolic_call(self, inputs, *args, training=None, mask=None, **kwargs):
@@ -353,6 +362,25 @@ def _map_symbolic(fn, structure):
     """Apply `fn` to the KerasTensor leaves of `structure`, keeping other leaves."""
     return jax.tree_util.tree_map(lambda v: fn(v) if isinstance(v, KerasTensor) else v,
                                   structure, is_leaf=lambda v: isinstance(v, KerasTensor))
+
+
+def _marks_built(build):
+    @functools.wraps(build)
+    def build_and_mark(self, input_shape=None, *args, **kwargs):
+        result = build(self, input_shape, *args, **kwargs)
+        self._finish_build(tuple(input_shape) if _is_shape(input_shape) else input_shape)
+        return result
+
+    return build_and_mark
+
+
+def _activity_loss(regularizer, outputs):
+    """The activity penalty per real sample: padded rows of a partial batch count for nothing."""
+    mask = current_row_mask()
+    if mask is None:
+        return regularizer(outputs) / jnp.shape(outputs)[0]
+    rows = mask.reshape((-1,) + (1,) * (jnp.ndim(outputs) - 1)).astype(outputs.dtype)
+    return regularizer(outputs * rows) / jnp.maximum(jnp.sum(mask), 1.0)
 
 
 def current_row_mask():
