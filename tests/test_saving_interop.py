@@ -148,3 +148,31 @@ def test_lamina_file_config_matches_keras_layout(tmp_path):
     loaded = keras.models.load_model(tmp_path / "l.keras")
     assert type(loaded.optimizer).__name__ == "Adam"
     assert loaded.loss == "mse"
+
+
+def _two_in_two_out(K):
+    a, b = K.Input((4,), name="a"), K.Input((3,), name="b")
+    shared = K.layers.Dense(5, activation="relu", name="shared")
+    merged = K.layers.Concatenate(name="merge")([shared(a), K.layers.Dense(5, name="side")(b)])
+    return K.Model([a, b], [K.layers.Dense(2, name="cls", activation="softmax")(merged),
+                            K.layers.Dense(1, name="reg")(K.layers.Add(name="skip")(
+                                [shared(a), K.layers.Dense(5, name="proj")(merged)]))])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_two_input_two_output_functional_loads_both_ways(tmp_path, fmt):
+    rng = np.random.default_rng(4)
+    x = [rng.normal(size=(3, 4)).astype("float32"), rng.normal(size=(3, 3)).astype("float32")]
+    kmodel = _two_in_two_out(keras)
+    _randomize(kmodel)
+    expected = [np.asarray(t) for t in kmodel(x)]
+    path = str(tmp_path / f"k.{fmt}")
+    kmodel.save_weights(path) if fmt == "weights.h5" else kmodel.save(path)
+    ours = _load_lamina(path, fmt, _two_in_two_out)
+    for got, want in zip(ours.predict(x, verbose=0), expected):
+        np.testing.assert_allclose(got, want, **TOL)
+    path = str(tmp_path / f"l.{fmt}")
+    ours.save_weights(path) if fmt == "weights.h5" else ours.save(path)
+    theirs = _load_keras(path, fmt, _two_in_two_out)
+    for got, want in zip(theirs(x), expected):
+        np.testing.assert_allclose(np.asarray(got), want, **TOL)

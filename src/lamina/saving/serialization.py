@@ -22,6 +22,9 @@ _KERAS_MODULES = {"lamina.layers": "keras.layers", "lamina.models": "keras",
                   "lamina.metrics": "keras.metrics"}
 
 
+_KERAS_INTERNAL_CLASSES = {"Functional": ("keras.src.models.functional", "Functional")}
+
+
 def _module_of(cls: type) -> str:
     for prefix, keras_module in _KERAS_MODULES.items():
         if cls.__module__.startswith(prefix):
@@ -54,6 +57,8 @@ def serialize_keras_object(obj: Any) -> Any:
         config = keras3_layer_list(_describe_layer_entries(obj, config))
     result = {"module": _module_of(cls), "class_name": cls.__name__, "config": config,
               "registered_name": None if _is_builtin(cls) else registry.get_registered_name(cls)}
+    if cls.__name__ in _KERAS_INTERNAL_CLASSES:  # Keras finds these by module + registered name
+        result["module"], result["registered_name"] = _KERAS_INTERNAL_CLASSES[cls.__name__]
     if isinstance(obj, Layer) and obj.built and obj._build_shape is not None:
         result["build_config"] = {"input_shape": _shape_to_json(obj._build_shape)}
     return result
