@@ -27,7 +27,7 @@ test: $(STAMP) data
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q
 
 bench: $(STAMP) data
-	$(BIN)/python benchmarks/mlp.py
+	for b in mlp cnn lstm; do $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

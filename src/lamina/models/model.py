@@ -221,11 +221,11 @@ class Model(Layer):
             raise FileExistsError(f"{filepath} exists and overwrite=False.")
         saving.save_weights(self, filepath)
 
-    def load_weights(self, filepath) -> None:
-        """Read weights saved by `save_weights` here or by Keras 3."""
+    def load_weights(self, filepath, skip_mismatch: bool = False, by_name: bool = False) -> None:
+        """Read weights saved by `save_weights` here or by Keras (3 or legacy h5: `by_name`)."""
         from lamina import saving
 
-        saving.load_weights(self, filepath)
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None) -> Model:
@@ -240,11 +240,10 @@ class Model(Layer):
         return cls(**config)
 
     def get_compile_config(self) -> dict[str, Any] | None:
-        cfg = self._compile_config
-        if cfg is None:
-            return None
-        return {"optimizer": cfg.optimizer.get_config(), "loss": getattr(cfg.loss, "name", None),
-                "metrics": cfg.metric_identifiers, "loss_weights": cfg.loss_weights}
+        """compile()'s arguments in Keras 3's serialized form (None before compile)."""
+        from lamina.saving.compile_state import compile_config
+
+        return compile_config(self)
 
 
 def _batchless_shapes(x):
