@@ -110,7 +110,25 @@ class Layer:
             for layer in _layers_in(value):
                 if layer is not self and layer not in self._tracked_layers:
                     self._tracked_layers.append(layer)
+                    self._adopt(layer)
         object.__setattr__(self, key, value)
+
+    @property
+    def path(self) -> str:
+        """'outer/inner' for a layer nested in another layer (models do not prefix their
+        layers, as lamina's top-level paths start at the layer): variable paths build on it."""
+        parent = self.__dict__.get("_parent_layer")
+        return f"{parent.path}/{self.name}" if parent is not None else self.name
+
+    def _adopt(self, layer: Layer) -> None:
+        """Nest `layer`'s variable paths under this layer's, as Keras does (lstm/lstm_cell/...)."""
+        if hasattr(self, "compile") or layer.__dict__.get("_parent_layer") is not None:
+            return
+        old = layer.path
+        layer._parent_layer = self
+        for var in layer.weights:
+            if var.path.startswith(old + "/"):
+                var.path = f"{layer.path}/{var.path[len(old) + 1:]}"
 
     def add_weight(self, name: str | None = None, shape=(), initializer=None, dtype=None,
                    trainable: bool = True, regularizer=None, constraint=None,
@@ -125,7 +143,7 @@ class Layer:
         init = initializers.get(initializer)
         name = name or f"variable_{len(self._own_variables)}"
         var = Variable(init(tuple(shape), dtype=dtype), name=name, trainable=trainable,
-                       path=f"{self.name}/{name}", regularizer=regularizers.get(regularizer),
+                       path=f"{self.path}/{name}", regularizer=regularizers.get(regularizer),
                        constraint=constraints.get(constraint), dtype=dtype)
         self._own_variables.append(var)
         return var
