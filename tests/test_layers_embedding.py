@@ -98,3 +98,27 @@ def test_masking_matches_keras(rng):
     clone = layers.Masking.from_config(layers.Masking(2.5).get_config())
     assert clone.mask_value == 2.5
     assert layers.Masking().compute_output_shape((None, 4, 2)) == (None, 4, 2)
+
+
+@pytest.mark.parametrize("mask_zero", [False, True])
+def test_embedding_gap1d_model_trains_like_keras(mask_zero):
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 20, size=(100, 7)).astype("int32")
+    x[::3, 4:] = 0  # padded sequences
+    y = (x.sum(1) % 2).astype("float32")
+
+    def build(lib):
+        return lib.Sequential([lib.layers.Input((7,), dtype="int32"),
+                               lib.layers.Embedding(20, 4, mask_zero=mask_zero),
+                               lib.layers.GlobalAveragePooling1D(),
+                               lib.layers.Dense(1, activation="sigmoid")])
+
+    theirs, ours = build(keras), build(lamina)
+    ours.set_weights(theirs.get_weights())
+    for model, lib in ((theirs, keras), (ours, lamina)):
+        model.compile(lib.optimizers.Adam(0.05), "binary_crossentropy", metrics=["accuracy"])
+    h1 = theirs.fit(x, y, shuffle=False, verbose=0)
+    h2 = ours.fit(x, y, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+    np.testing.assert_allclose(h2.history["loss"], h1.history["loss"], rtol=1e-4)
