@@ -14,6 +14,7 @@ from lamina import (  # noqa: E402
     config,
     constraints,
     datasets,
+    distribution,
     errors,
     initializers,
     layers,

@@ -12,6 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lamina.distribution import distribution
+from lamina.distribution.placement import constrain_batch
 from lamina.training import fused, steps
 from lamina.training.state import TrainState
 
@@ -34,7 +36,8 @@ class Engine:
 
     def _cached(self, key, build: Callable):
         signature = (tuple(id(v) for v in self.model.trainable_weights),
-                     tuple(id(v) for v in self.model.non_trainable_weights))
+                     tuple(id(v) for v in self.model.non_trainable_weights),
+                     distribution())  # a new distribution compiles new functions
         if signature != self._signature:
             self._cache.clear()
             self._signature = signature
@@ -66,17 +69,17 @@ class Engine:
                             lambda: fused.make_run_chunk(self.eval_step(), steps_per_call))
 
     def train_batch(self):
-        return self._cached("train_batch", lambda: jax.jit(self.train_step()))
+        return self._cached("train_batch", lambda: jax.jit(_constrained(self.train_step())))
 
     def eval_batch(self):
-        return self._cached("eval_batch", lambda: jax.jit(self.eval_step()))
+        return self._cached("eval_batch", lambda: jax.jit(_constrained(self.eval_step())))
 
     def predict_chunk(self, steps_per_call: int):
         return self._cached(("predict", steps_per_call), lambda: fused.make_predict_chunk(
             steps.make_predict_step(self.model), steps_per_call))
 
     def predict_batch(self):
-        return self._cached("predict_batch", lambda: jax.jit(steps.make_predict_step(self.model)))
+        return self._cached("predict_batch", lambda: jax.jit(_constrained(steps.make_predict_step(self.model))))
 
     def results(self) -> Callable[[TrainState], dict]:
         return self._cached("results", lambda: jax.jit(steps.make_results(self.metrics)))
@@ -86,6 +89,11 @@ class Engine:
 
         return state._replace(metrics=[m.init() for m in self.metrics],
                               loss_tracker=empty_tracker())
+
+
+def _constrained(step: Callable) -> Callable:
+    """`step` with its batch split over the current distribution's data axis (if any)."""
+    return lambda state, batch: step(state, constrain_batch(batch))
 
 
 def pad_batch(batch: tuple, size: int) -> tuple:

@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from lamina.distribution.placement import constrain_batch
+
 
 def gather(data, idx):
     return jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data)
@@ -24,7 +26,7 @@ def _step_at(step: Callable, state, data, index, mask, i):
     rows = lax.dynamic_index_in_dim(index, i, keepdims=False)
     row_mask = lax.dynamic_index_in_dim(mask, i, keepdims=False)
     x, y, sample_weight = gather(data, rows)
-    return step(state, (x, y, sample_weight, row_mask))
+    return step(state, constrain_batch((x, y, sample_weight, row_mask)))
 
 
 def make_run_chunk(step: Callable, steps_per_call: int) -> Callable:
@@ -47,7 +49,7 @@ def make_predict_chunk(predict_step: Callable, steps_per_call: int) -> Callable:
 
     def one(state, x, index, i):
         rows = lax.dynamic_index_in_dim(index, i, keepdims=False)
-        return predict_step(state, gather(x, rows))
+        return predict_step(state, constrain_batch(gather(x, rows)))
 
     def run(state, x, index, start):
         return lax.map(lambda i: one(state, x, index, i), start + jnp.arange(steps_per_call))

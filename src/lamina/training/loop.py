@@ -14,6 +14,7 @@ import numpy as np
 
 from lamina import errors
 from lamina.callbacks import CallbackList, History
+from lamina.distribution import placement
 from lamina.training import data as data_module
 from lamina.training import fused
 from lamina.training.compile import check_targets
@@ -90,7 +91,7 @@ def _steps_per_call(engine: Engine, callbacks, total_steps: int) -> int:
 
 def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: int,
                 shuffle: bool, step_limit, callbacks, hook: str):
-    device_data = data.on_device()
+    device_data = placement.replicate(data.on_device())
     rng, shuffle_key = jax.random.split(state.rng)
     if shuffle:  # the order follows the train state's key, so a resumed run repeats it
         state = state._replace(rng=rng)
@@ -160,6 +161,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         validation_batch_size=None, validation_freq=1) -> History:
     engine = model._require_engine("fit")
     batch_size = data_module.check_batch_size(batch_size)
+    placement.check_batch_size(batch_size)
+    if validation_batch_size is not None:
+        placement.check_batch_size(validation_batch_size, "validation_batch_size")
     epochs = _check_count("epochs", epochs)
     initial_epoch = _check_count("initial_epoch", initial_epoch)
     validation_freq = _check_count("validation_freq", validation_freq, 1)
@@ -236,6 +240,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
              steps=None, callbacks=None, return_dict=False):
     engine = model._require_engine("evaluate")
     batch_size = data_module.check_batch_size(batch_size)
+    placement.check_batch_size(batch_size)
     verbose = resolve_verbose(verbose)
     data = prepare_data(model, x, y, sample_weight, steps=steps)
     _check_targets(model, data)
@@ -254,6 +259,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
 
 def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
     batch_size = data_module.check_batch_size(batch_size)
+    placement.check_batch_size(batch_size)
     verbose = resolve_verbose(verbose)
     data = prepare_data(model, x, None, steps=steps, needs_y=False)
     engine = model._engine or Engine(model, None)
@@ -271,7 +277,7 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
 
 
 def _predict_arrays(engine, state, data, batch_size, steps, cbs):
-    x = data.on_device()[0]
+    x = placement.replicate(data.on_device()[0])
     index, _ = fused.epoch_batches(jnp.zeros((2,), jnp.uint32), data.num_samples, batch_size,
                                    False)
     total = index.shape[0] if steps is None else min(steps, index.shape[0])

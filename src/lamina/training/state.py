@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from lamina import random
+from lamina.distribution import placement
 
 
 class TrainState(NamedTuple):
@@ -34,10 +35,11 @@ def from_model(model, optimizer=None, metrics=()) -> TrainState:
         if opt is None or not _same_structure(opt, optimizer, trainable):
             opt = optimizer.init(trainable)
         opt = optimizer.with_current_hyperparams(opt)
-    return TrainState(trainable=trainable,
-                      non_trainable=[v.value for v in model.non_trainable_weights],
-                      opt=opt, metrics=[m.init() for m in metrics],
-                      loss_tracker=empty_tracker(), rng=_train_rng(model))
+    state = TrainState(trainable=trainable,
+                       non_trainable=[v.value for v in model.non_trainable_weights],
+                       opt=opt, metrics=[m.init() for m in metrics],
+                       loss_tracker=empty_tracker(), rng=_train_rng(model))
+    return placement.place_state(state, model)  # per the current distribution, if any
 
 
 def _train_rng(model) -> jax.Array:

@@ -1,0 +1,24 @@
+"""Scale out on jax.sharding with Keras 3's distribution API.
+
+    from lamina import distribution
+    distribution.set_distribution(distribution.DataParallel())
+    model.fit(x, y, batch_size=64)   # each batch is split over all devices
+
+Parameters and their optimizer slots are placed per `get_variable_layout` (replicated for
+DataParallel, per the LayoutMap for ModelParallel); the compiled step is the same pure function.
+"""
+
+from lamina.distribution.layout_map import LayoutMap
+from lamina.distribution.mesh import DeviceMesh, TensorLayout, list_devices
+from lamina.distribution.strategies import (
+    DataParallel,
+    Distribution,
+    ModelParallel,
+    distribution,
+    distribution_scope,
+    set_distribution,
+)
+
+__all__ = ["DataParallel", "DeviceMesh", "Distribution", "LayoutMap", "ModelParallel",
+           "TensorLayout", "distribution", "distribution_scope", "list_devices",
+           "set_distribution"]

@@ -1,0 +1,114 @@
+"""lamina.distribution: Keras 3's API on jax.sharding.
+
+The multi-device checks run one subprocess with 4 forced CPU devices (this process has already
+initialised JAX with one device).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lamina as keras
+from lamina import distribution, errors, layers
+
+SCRIPT = Path(__file__).parent / "distribution_scripts" / "parallel_check.py"
+
+
+@pytest.fixture(scope="module")
+def four_devices():
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
+               JAX_PLATFORMS="cpu")
+    done = subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_four_devices_are_listed(four_devices):
+    assert four_devices["devices"] == ["cpu:0", "cpu:1", "cpu:2", "cpu:3"]
+
+
+def test_data_parallel_matches_single_device(four_devices):
+    for key in ("dp", "dp_shuffled"):
+        assert all(v < 1e-5 for v in four_devices[key].values()), four_devices[key]
+    assert four_devices["dp_kernel_devices"] == 4  # replicated on every device
+    assert four_devices["after_scope"] == "None"  # the scope restores the previous one
+
+
+def test_model_parallel_matches_unsharded(four_devices):
+    assert all(v < 1e-5 for v in four_devices["mp"].values()), four_devices["mp"]
+    assert four_devices["mp_kernel_spec"] == "P('model', None)"
+    assert four_devices["mp_slot_specs"] == ["P('model', None)"]  # Adam slots follow the kernel
+
+
+def test_bad_settings_name_the_argument_and_the_fix(four_devices):
+    assert "batch_size=30" in four_devices["err_batch"]
+    assert "multiple of 4" in four_devices["err_batch"]
+    assert "'gpu:7'" in four_devices["err_device"] and "list_devices()" in four_devices["err_device"]
+    assert "'cpu:99'" in four_devices["err_mesh_device"]
+    rank = four_devices["err_rank"]
+    assert rank.startswith("ConfigError") and "/kernel'" in rank and "rank 2" in rank
+    assert "(None, None)" in rank
+
+
+def test_layout_map_matches_paths_like_keras():
+    mesh = distribution.DeviceMesh((1,), ("model",))
+    layout_map = distribution.LayoutMap(mesh)
+    layout_map[".*dense.*kernel"] = (None, "model")
+    layout_map["dense_1/bias"] = distribution.TensorLayout(("model",))
+    assert layout_map["dense_3/kernel"].axes == (None, "model")
+    assert layout_map.get("dense_1/bias").device_mesh is mesh
+    assert layout_map["conv2d/kernel"] is None
+    assert len(layout_map) == 2 and list(layout_map) == [".*dense.*kernel", "dense_1/bias"]
+    layout_map[".*kernel"] = (None, None)
+    with pytest.raises(errors.ConfigError, match="matches several"):
+        layout_map["dense/kernel"]
+    with pytest.raises(errors.ConfigError, match="already in the LayoutMap"):
+        layout_map[".*kernel"] = (None, None)
+    with pytest.raises(errors.ConfigError, match="not axes of the mesh"):
+        distribution.TensorLayout(("batch",), mesh)
+
+
+def test_mesh_and_strategies_on_one_device():
+    mesh = distribution.DeviceMesh((1,), ("batch",), distribution.list_devices())
+    assert mesh.devices.tolist() == ["cpu:0"] and mesh.backend_mesh.axis_names == ("batch",)
+    with pytest.raises(errors.ConfigError, match="same length"):
+        distribution.DeviceMesh((1,), ("batch", "model"))
+    with pytest.raises(errors.ConfigError, match="holds 2 devices"):
+        distribution.DeviceMesh((2,), ("batch",), ["cpu:0"])
+    dp = distribution.DataParallel(devices=["cpu:0"])
+    assert dp.batch_dim_name == "batch" and dp.num_model_replicas == 1
+    with pytest.raises(errors.ConfigError, match="layout_map"):
+        distribution.ModelParallel(layout_map=None)
+    with pytest.raises(errors.ConfigError, match="batch_dim_name='data'"):
+        distribution.ModelParallel(layout_map=distribution.LayoutMap(mesh), batch_dim_name="data")
+    with pytest.raises(errors.ConfigError, match="set_distribution"):
+        distribution.set_distribution("data_parallel")
+    assert distribution.distribution() is None
+    with distribution.distribution_scope(dp):
+        assert distribution.distribution() is dp
+    assert distribution.distribution() is None
+
+
+def test_fit_under_a_one_device_distribution_trains_the_same():
+    x = np.random.default_rng(1).normal(size=(64, 4)).astype("float32")
+    y = (x.sum(axis=1) > 0).astype("float32")
+
+    def run():
+        keras.utils.set_random_seed(3)
+        model = keras.models.Sequential([layers.Dense(8, activation="relu", input_shape=(4,)),
+                                         layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        return model.get_weights(), model.predict(x, verbose=0)
+
+    plain = run()
+    with distribution.DataParallel().scope():
+        sharded = run()
+    for a, b in zip(plain[0] + [plain[1]], sharded[0] + [sharded[1]]):
+        np.testing.assert_allclose(a, b, atol=1e-6)
