@@ -5,9 +5,10 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from lamina import activations, constraints, errors, initializers, regularizers
+from lamina import errors, regularizers
 from lamina.layers import conv_utils as cu
 from lamina.layers.base import Layer
+from lamina.layers.weight_args import dense_like_config, set_dense_like_args
 from lamina.layers.input_spec import InputSpec, shape_str
 
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D"]
@@ -43,14 +44,9 @@ class _Conv(Layer):
         self.dilation_rate = cu.normalize_tuple(dilation_rate, self.rank, "dilation_rate", label)
         self.padding = cu.normalize_padding(padding, label, allow_causal=self.rank == 1)
         self.data_format = cu.normalize_data_format(data_format, label)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_dense_like_args(self, activation, use_bias, kernel_initializer, bias_initializer,
+                            kernel_regularizer, bias_regularizer, kernel_constraint,
+                            bias_constraint)
         self._check_args(label)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
@@ -141,7 +137,7 @@ class _Conv(Layer):
                 "kernel_size": self.kernel_size, "strides": self.strides,
                 "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate, "groups": self.groups,
-                **dense_like_config(self)}
+                **conv_weight_config(self)}
 
 
 def bias_shaped(bias, rank: int, data_format: str):
@@ -150,16 +146,11 @@ def bias_shaped(bias, rank: int, data_format: str):
     return jnp.reshape(bias, (bias.shape[0],) + (1,) * rank)
 
 
-def dense_like_config(layer) -> dict:
-    """The activation / use_bias / initializer / regularizer / constraint keys of a conv layer."""
-    return {"activation": activations.serialize(layer.activation), "use_bias": layer.use_bias,
-            "kernel_initializer": initializers.serialize(layer.kernel_initializer),
-            "bias_initializer": initializers.serialize(layer.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(layer.activity_regularizer),
-            "kernel_constraint": constraints.serialize(layer.kernel_constraint),
-            "bias_constraint": constraints.serialize(layer.bias_constraint)}
+def conv_weight_config(layer) -> dict:
+    """The shared weight arguments plus activity_regularizer, which Keras's conv configs
+    always carry."""
+    return {**dense_like_config(layer),
+            "activity_regularizer": regularizers.serialize(layer.activity_regularizer)}
 
 
 def positive_int(value, name: str, label: str) -> int:

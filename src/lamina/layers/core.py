@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from lamina import activations, constraints, errors, initializers, regularizers
+from lamina import activations, errors, regularizers
 from lamina.layers.base import KerasTensor, Layer, standardize_dtype
 from lamina.layers.input_spec import InputSpec
+from lamina.layers.weight_args import dense_like_config, set_dense_like_args
 from lamina.layers.lambda_layer import Lambda
 
 __all__ = ["Activation", "Dense", "Input", "InputLayer", "Lambda"]
@@ -28,14 +29,9 @@ class Dense(Layer):
             raise errors.ConfigError(f"Dense: units must be a positive integer. Received: "
                                      f"units={units!r}")
         self.units = units
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_dense_like_args(self, activation, use_bias, kernel_initializer, bias_initializer,
+                            kernel_regularizer, bias_regularizer, kernel_constraint,
+                            bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape) -> None:
@@ -63,14 +59,7 @@ class Dense(Layer):
         return (*input_shape[:-1], self.units)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "units": self.units,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint)}
+        return {**super().get_config(), "units": self.units, **dense_like_config(self)}
 
 
 class Activation(Layer):

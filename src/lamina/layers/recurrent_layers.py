@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lamina import regularizers
+from lamina.layers.base import Layer
 from lamina.layers.recurrent_base import RNN
 from lamina.layers.recurrent_cells import (GRUCell, LSTMCell, SimpleRNNCell, check_rate,
                                            check_units)
@@ -51,12 +52,7 @@ class _CellRNN(RNN):
 
     @classmethod
     def from_config(cls, config: dict) -> RNN:
-        config = dict(config)
-        if "batch_input_shape" in config:
-            config["input_shape"] = tuple(config.pop("batch_input_shape"))[1:]
-        if "batch_shape" in config:
-            config["input_shape"] = tuple(config.pop("batch_shape"))[1:]
-        return cls(**config)
+        return Layer.from_config.__func__(cls, config)  # the cell comes from the arguments
 
 
 class SimpleRNN(_CellRNN):
