@@ -112,3 +112,43 @@ def test_fit_under_a_one_device_distribution_trains_the_same():
         sharded = run()
     for a, b in zip(plain[0] + [plain[1]], sharded[0] + [sharded[1]]):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_processes_train_like_one(tmp_path):
+    sys.path.insert(0, str(SCRIPT.parent))
+    from multi_process_worker import build_and_fit
+
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2",
+               JAX_PLATFORMS="cpu")
+    worker, port = SCRIPT.parent / "multi_process_worker.py", str(_free_port())
+    procs = [subprocess.Popen([sys.executable, str(worker), port, str(i), str(tmp_path)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True) for i in range(2)]
+    try:
+        logs = [p.communicate(timeout=240)[0] for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    assert all(p.returncode == 0 for p in procs), "\n".join(log[-3000:] for log in logs)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["devices_0.txt", "devices_1.txt",
+                                                          "weights.npz"]
+    assert (tmp_path / "devices_0.txt").read_text() == "4"  # 2 processes x 2 devices
+    sharded = np.load(tmp_path / "weights.npz")
+    single = build_and_fit(keras, layers).get_weights()
+    for i, expected in enumerate(single):
+        np.testing.assert_allclose(sharded[f"arr_{i}"], expected, atol=1e-5)
+
+
+def test_initialize_checks_its_arguments():
+    with pytest.raises(errors.ConfigError, match="process_id=2"):
+        distribution.initialize("127.0.0.1:1234", num_processes=2, process_id=2)
+    with pytest.raises(errors.ConfigError, match="host:port"):
+        distribution.initialize("localhost", num_processes=2, process_id=0)

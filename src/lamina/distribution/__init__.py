@@ -10,6 +10,7 @@ DataParallel, per the LayoutMap for ModelParallel); the compiled step is the sam
 
 from lamina.distribution.layout_map import LayoutMap
 from lamina.distribution.mesh import DeviceMesh, TensorLayout, list_devices
+from lamina.distribution.multi_process import initialize, num_processes, process_id
 from lamina.distribution.strategies import (
     DataParallel,
     Distribution,
@@ -20,5 +21,5 @@ from lamina.distribution.strategies import (
 )
 
 __all__ = ["DataParallel", "DeviceMesh", "Distribution", "LayoutMap", "ModelParallel",
-           "TensorLayout", "distribution", "distribution_scope", "list_devices",
-           "set_distribution"]
+           "TensorLayout", "distribution", "distribution_scope", "initialize", "list_devices",
+           "num_processes", "process_id", "set_distribution"]
