@@ -6,7 +6,6 @@ Exit codes: 0 success, 1 a file that cannot be read or written, 2 bad usage.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Iterator, Sequence
 

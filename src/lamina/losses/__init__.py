@@ -12,37 +12,24 @@ functions), `reduction` (weights, masks, reductions), `registry` (functions by n
 
 from __future__ import annotations
 
-# Imported by the single-module `lamina.losses` and still reachable through it.
-import warnings
-from typing import Any, Callable
-
-import jax
-import jax.numpy as jnp
-
-from lamina import config
-from lamina._catalog import function_config, function_name, snake_case
-from lamina.errors import ConfigError, unknown_name
-
-from lamina.losses.arrays import (Array, _check_same_shape, _float_pair, divide_no_nan,
+from lamina.losses.arrays import (Array, divide_no_nan,
                                   expand_trailing, squeeze_or_expand_to_same_rank)
 from lamina.losses.base import Loss, LossFunctionWrapper
 from lamina.losses.classes import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge,
                                    CosineSimilarity, Hinge, Huber, KLDivergence, LogCosh,
                                    MeanAbsoluteError, MeanAbsolutePercentageError,
                                    MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
-                                   SparseCategoricalCrossentropy, SquaredHinge, _BuiltinLoss,
-                                   _simple_loss)
-from lamina.losses.lookup import (CLASSES, _crossentropy_for, deserialize, get,
+                                   SparseCategoricalCrossentropy, SquaredHinge)
+from lamina.losses.lookup import (CLASSES, deserialize, get,
                                   is_binary_or_sparse_categorical, serialize)
-from lamina.losses.margin import _hinge_labels, categorical_hinge, hinge, squared_hinge
-from lamina.losses.probabilistic import (_log_probs, binary_crossentropy,
+from lamina.losses.margin import categorical_hinge, hinge, squared_hinge
+from lamina.losses.probabilistic import (binary_crossentropy,
                                          categorical_crossentropy, kl_divergence, poisson,
                                          sparse_categorical_crossentropy,
                                          sparse_categorical_crossentropy_with_mask)
-from lamina.losses.reduction import (REDUCTIONS, _aligned, _divisor, _merge_masks,
-                                     reduce_weighted_values, standardize_reduction)
+from lamina.losses.reduction import (REDUCTIONS, reduce_weighted_values, standardize_reduction)
 from lamina.losses.registry import (BCE, FUNCTIONS, KLD, MAE, MAPE, MSE, MSLE, LossFn,
-                                    _resolve_function, bce, kld, kullback_leibler_divergence,
+                                    bce, kld, kullback_leibler_divergence,
                                     logcosh, mae, mape, mse, msle)
 from lamina.losses.regression import (cosine_similarity, huber, l2_normalize, log_cosh,
                                       mean_absolute_error, mean_absolute_percentage_error,

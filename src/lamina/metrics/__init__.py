@@ -13,35 +13,21 @@ Modules: `base` (`Metric`), `reduction_metrics` (`Sum`, `Mean`), `functions` and
 
 from __future__ import annotations
 
-# Imported by the single-module `lamina.metrics` and still reachable through it.
-from typing import Any, Callable, Sequence
-
-import jax
-import jax.numpy as jnp
-import numpy as np
-
-from lamina import config, losses
-from lamina._catalog import function_config, function_name, snake_case
-from lamina.errors import ConfigError, unknown_name
-from lamina.losses.arrays import Array, divide_no_nan, squeeze_or_expand_to_same_rank
-
 from lamina.metrics.accuracy_metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
                                              SparseCategoricalAccuracy,
                                              SparseTopKCategoricalAccuracy,
                                              TopKCategoricalAccuracy)
-from lamina.metrics.auc import AUC, _interpolated_pr_auc
+from lamina.metrics.auc import AUC
 from lamina.metrics.base import Metric, State
-from lamina.metrics.confusion import (COUNTS, NEG_INF, _bucketed_counts, _evenly_distributed,
-                                      _filter_top_k, _parse_thresholds, confusion_counts)
+from lamina.metrics.confusion import (COUNTS, NEG_INF, confusion_counts)
 from lamina.metrics.confusion_metrics import (FalseNegatives, FalsePositives, Precision, Recall,
-                                              TrueNegatives, TruePositives, _ConditionCount,
-                                              _ConfusionMetric, _condition_count)
-from lamina.metrics.functions import (_argmax_matches, _floatx, _in_top_k, accuracy,
+                                              TrueNegatives, TruePositives)
+from lamina.metrics.functions import (accuracy,
                                       binary_accuracy, categorical_accuracy, cosine_similarity,
                                       sparse_categorical_accuracy,
                                       sparse_top_k_categorical_accuracy,
                                       top_k_categorical_accuracy)
-from lamina.metrics.lookup import (_ABSTRACT, CLASSES, NAMES, _accuracy_for, deserialize, get,
+from lamina.metrics.lookup import (CLASSES, NAMES, deserialize, get,
                                    serialize)
 from lamina.metrics.loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy,
                                          CategoricalHinge, CosineSimilarity, Hinge, KLDivergence,
@@ -50,6 +36,6 @@ from lamina.metrics.loss_metrics import (BinaryCrossentropy, CategoricalCrossent
                                          MeanSquaredLogarithmicError, Poisson,
                                          RootMeanSquaredError, SparseCategoricalCrossentropy,
                                          SquaredHinge)
-from lamina.metrics.reduction_metrics import Mean, Sum, _samplewise
-from lamina.metrics.registry import FUNCTIONS, _resolve_function
-from lamina.metrics.wrappers import MeanMetricWrapper, _BuiltinMetric, _simple_metric
+from lamina.metrics.reduction_metrics import Mean, Sum
+from lamina.metrics.registry import FUNCTIONS
+from lamina.metrics.wrappers import MeanMetricWrapper
