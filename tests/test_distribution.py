@@ -38,6 +38,8 @@ def test_data_parallel_matches_single_device(four_devices):
         assert all(v < 1e-5 for v in four_devices[key].values()), four_devices[key]
     assert four_devices["dp_kernel_devices"] == 4  # replicated on every device
     assert four_devices["after_scope"] == "None"  # the scope restores the previous one
+    # saved under DataParallel, loaded on one device, predicting under DataParallel again
+    assert four_devices["dp_reloaded"] == 0 and four_devices["dp_reloaded_predict"] < 1e-6
 
 
 def test_model_parallel_matches_unsharded(four_devices):

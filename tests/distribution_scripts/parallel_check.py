@@ -4,6 +4,8 @@
 """
 
 import json
+import tempfile
+from pathlib import Path
 
 import jax
 import numpy as np
@@ -63,6 +65,14 @@ def main():
         out["dp_kernel_devices"] = len(kernel.sharding.device_set)
         out["dp_shuffled"] = compare(base_shuffled, train(shuffle=True, epochs=2))
         out["err_batch"] = error_text(lambda: run[0].fit(X, Y, batch_size=30, verbose=0))
+        with tempfile.TemporaryDirectory() as tmp:
+            run[0].save(Path(tmp) / "dp.keras")  # written from replicated arrays
+            distribution.set_distribution(None)
+            reloaded = keras.models.load_model(Path(tmp) / "dp.keras")
+            out["dp_reloaded"] = diff(run[0].get_weights(), reloaded.get_weights())
+            distribution.set_distribution(data_parallel)
+            out["dp_reloaded_predict"] = diff([run[3]], [reloaded.predict(X, batch_size=64,
+                                                                         verbose=0)])
     out["after_scope"] = repr(distribution.distribution())
 
     mesh = distribution.DeviceMesh((2, 2), ("batch", "model"), distribution.list_devices())
