@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import jax
@@ -27,11 +27,16 @@ class ArrayData:
     y: Any
     sample_weight: Any
     num_samples: int
+    _device: tuple | None = field(default=None, repr=False, compare=False)
 
     def on_device(self) -> tuple:
-        return (jax.tree_util.tree_map(jnp.asarray, self.x),
+        """(x, y, sample_weight) as device arrays, copied once and reused every epoch."""
+        if self._device is None:
+            self._device = (
+                jax.tree_util.tree_map(jnp.asarray, self.x),
                 None if self.y is None else jax.tree_util.tree_map(jnp.asarray, self.y),
                 None if self.sample_weight is None else jnp.asarray(self.sample_weight))
+        return self._device
 
 
 @dataclass

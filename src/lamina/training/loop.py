@@ -67,7 +67,7 @@ def _check_targets(model, data) -> None:
         model._compile_config.resolve_metrics(data.y, output_shape)
 
 
-AUTO_STEPS_PER_CALL = 16
+AUTO_STEPS_PER_CALL = 32
 
 
 def _steps_per_call(engine: Engine, callbacks, total_steps: int) -> int:
