@@ -16,32 +16,14 @@ import pickle
 
 import numpy as np
 import pytest
-from test_get_file import FileServer, closed_port_url, leftovers, make_tar  # noqa: F401
+from test_get_file import (FileServer, closed_port_url, keras_home, leftovers,  # noqa: F401
+                           make_tar, server, sha256)
 
 from lamina import errors
 from lamina.datasets import (DownloadError, HashMismatchError, boston_housing,
                              california_housing, cifar10, cifar100, fashion_mnist, imdb, mnist,
                              reuters)
 from lamina.datasets import download as lamina_download
-
-
-@pytest.fixture
-def server():
-    srv = FileServer()
-    yield srv
-    srv.close()
-
-
-@pytest.fixture
-def keras_home(tmp_path, monkeypatch):
-    home = tmp_path / "keras_home"
-    monkeypatch.setenv("KERAS_HOME", str(home))
-    monkeypatch.setattr(lamina_download, "RETRY_DELAYS", (0.01,))
-    return home
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def npz_bytes(**arrays) -> bytes:
