@@ -32,18 +32,13 @@ class _DepthwiseConv(_Conv):
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(depth_multiplier, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         activation=activation, use_bias=use_bias,
-                         kernel_initializer=depthwise_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=depthwise_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=depthwise_constraint, bias_constraint=bias_constraint,
-                         **kwargs)
-        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier",
-                                             errors.layer_label(self))
+        _init_with_depthwise_kernel(
+            self, depth_multiplier, depth_multiplier, kernel_size, depthwise_initializer,
+            depthwise_regularizer, depthwise_constraint, strides=strides, padding=padding,
+            data_format=data_format, dilation_rate=dilation_rate, activation=activation,
+            use_bias=use_bias, bias_initializer=bias_initializer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            bias_constraint=bias_constraint, **kwargs)
 
     def _kernel_shape(self, channels: int) -> tuple:
         return (*self.kernel_size, channels, self.depth_multiplier)
@@ -77,18 +72,13 @@ class _SeparableConv(_Conv):
                  depthwise_regularizer=None, pointwise_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, depthwise_constraint=None,
                  pointwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         activation=activation, use_bias=use_bias,
-                         kernel_initializer=depthwise_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=depthwise_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=depthwise_constraint, bias_constraint=bias_constraint,
-                         **kwargs)
-        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier",
-                                             errors.layer_label(self))
+        _init_with_depthwise_kernel(
+            self, filters, depth_multiplier, kernel_size, depthwise_initializer,
+            depthwise_regularizer, depthwise_constraint, strides=strides, padding=padding,
+            data_format=data_format, dilation_rate=dilation_rate, activation=activation,
+            use_bias=use_bias, bias_initializer=bias_initializer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            bias_constraint=bias_constraint, **kwargs)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
         self.pointwise_constraint = constraints.get(pointwise_constraint)
@@ -126,6 +116,18 @@ class _SeparableConv(_Conv):
                 "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
                 "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
                 "pointwise_constraint": constraints.serialize(self.pointwise_constraint)}
+
+
+def _init_with_depthwise_kernel(layer: _Conv, filters, depth_multiplier, kernel_size,
+                                depthwise_initializer, depthwise_regularizer,
+                                depthwise_constraint, **conv_kwargs) -> None:
+    """_Conv.__init__ with the depthwise_* arguments as its kernel_* ones, then
+    depth_multiplier: what the depthwise and separable layers share."""
+    _Conv.__init__(layer, filters, kernel_size, kernel_initializer=depthwise_initializer,
+                   kernel_regularizer=depthwise_regularizer,
+                   kernel_constraint=depthwise_constraint, **conv_kwargs)
+    layer.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier",
+                                          errors.layer_label(layer))
 
 
 def _renamed(config: dict, old: str, new: str) -> dict:

@@ -166,14 +166,9 @@ class GaussianDropout(_RandomLayer):
         return {**super().get_config(), "rate": self.rate}
 
 
-class AlphaDropout(_RandomLayer):
+class AlphaDropout(Dropout):
     """Dropout for SELU networks: dropped units go to SELU's negative saturation, then an
     affine correction keeps the inputs' mean and variance."""
-
-    def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
-        super().__init__(seed, **kwargs)
-        self.rate = check_rate(self, rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
@@ -185,9 +180,6 @@ class AlphaDropout(_RandomLayer):
         b = -a * alpha_p * self.rate
         x = jnp.where(kept, inputs, alpha_p)
         return (a * x + b).astype(inputs.dtype)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape}
 
 
 class ActivityRegularization(Layer):
