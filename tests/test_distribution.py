@@ -34,12 +34,21 @@ def test_four_devices_are_listed(four_devices):
 
 
 def test_data_parallel_matches_single_device(four_devices):
-    for key in ("dp", "dp_shuffled"):
-        assert all(v < 1e-5 for v in four_devices[key].values()), four_devices[key]
+    assert all(v < 1e-5 for v in four_devices["dp"].values()), four_devices["dp"]
     assert four_devices["dp_kernel_devices"] == 4  # replicated on every device
     assert four_devices["after_scope"] == "None"  # the scope restores the previous one
     # saved under DataParallel, loaded on one device, predicting under DataParallel again
     assert four_devices["dp_reloaded"] == 0 and four_devices["dp_reloaded_predict"] < 1e-6
+
+
+def test_data_parallel_shuffles_within_shards_and_sees_every_row_once(four_devices):
+    rows = four_devices["dp_shuffled_rows"]  # 37 rows, batch 8 over 4 shards, shuffled
+    assert sorted(rows) == list(range(37)) and rows != sorted(rows)
+    # global row r lives on shard (r % 8) // 2: each batch takes 2 rows from every shard
+    first_batch_shards = sorted((r % 8) // 2 for r in rows[:8])
+    assert first_batch_shards == [0, 0, 1, 1, 2, 2, 3, 3]
+    losses = four_devices["dp_shuffled_losses"]
+    assert losses[-1] < losses[0]
 
 
 def test_model_parallel_matches_unsharded(four_devices):
@@ -51,6 +60,9 @@ def test_model_parallel_matches_unsharded(four_devices):
 def test_bad_settings_name_the_argument_and_the_fix(four_devices):
     assert "batch_size=30" in four_devices["err_batch"]
     assert "multiple of 4" in four_devices["err_batch"]
+    assert "generator's batch_size=30" in four_devices["err_generator"]
+    assert "e.g. the generator's batch_size=28" in four_devices["err_generator"]
+    assert four_devices["err_generator_unchanged"] == 0
     assert "'gpu:7'" in four_devices["err_device"] and "list_devices()" in four_devices["err_device"]
     assert "'cpu:99'" in four_devices["err_mesh_device"]
     rank = four_devices["err_rank"]
@@ -124,7 +136,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_two_processes_train_like_one(tmp_path):
+def test_two_processes_train_like_one_and_only_process_0_writes(tmp_path):
     sys.path.insert(0, str(SCRIPT.parent))
     from multi_process_worker import build_and_fit
 
@@ -140,13 +152,28 @@ def test_two_processes_train_like_one(tmp_path):
         for p in procs:
             p.kill()
     assert all(p.returncode == 0 for p in procs), "\n".join(log[-3000:] for log in logs)
-    assert sorted(f.name for f in tmp_path.iterdir()) == ["devices_0.txt", "devices_1.txt",
-                                                          "weights.npz"]
-    assert (tmp_path / "devices_0.txt").read_text() == "4"  # 2 processes x 2 devices
+    # one checkpoint, one CSV log, one saved model: no copies, no leftover temporary files
+    assert sorted(f.name for f in tmp_path.iterdir()) == [
+        "checkpoint.keras", "data_parallel.keras", "log.csv", "model_parallel.weights.h5",
+        "model_parallel_predictions.npy", "process_0.txt", "process_1.txt", "weights.npz"]
+    assert "/step - loss:" in logs[0] and "loss" not in logs[1], logs  # only process 0
+    # 2 processes x 2 devices; model-parallel kernels span both processes
+    assert (tmp_path / "process_0.txt").read_text() == "4 2"
+    single, x = build_and_fit(keras, layers)
+    expected = single.get_weights()
     sharded = np.load(tmp_path / "weights.npz")
-    single = build_and_fit(keras, layers).get_weights()
-    for i, expected in enumerate(single):
-        np.testing.assert_allclose(sharded[f"arr_{i}"], expected, atol=1e-5)
+    checkpoint = keras.models.load_model(tmp_path / "checkpoint.keras").get_weights()
+    saved = keras.models.load_model(tmp_path / "data_parallel.keras").get_weights()
+    for i, want in enumerate(expected):
+        for got in (sharded[f"arr_{i}"], checkpoint[i], saved[i]):
+            np.testing.assert_allclose(got, want, atol=1e-5)
+    assert (tmp_path / "log.csv").read_text().splitlines()[0] == "epoch,loss,val_loss"  # as Keras
+    # weights split across processes were gathered before saving
+    single.load_weights(tmp_path / "model_parallel.weights.h5")
+    for got, want in zip(single.get_weights(), expected):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    np.testing.assert_allclose(np.load(tmp_path / "model_parallel_predictions.npy"),
+                               single.predict(x, batch_size=64, verbose=0), atol=1e-5)
 
 
 def test_initialize_checks_its_arguments():

@@ -16,6 +16,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lamina.distribution.host import to_host
+
 _local = threading.local()
 
 
@@ -46,7 +48,7 @@ class Variable:
         return self._value
 
     def numpy(self) -> np.ndarray:
-        return np.asarray(self.value)
+        return to_host(self.value)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -85,7 +87,7 @@ class Variable:
         return self.value
 
     def __array__(self, dtype=None, copy=None):
-        return np.asarray(self.value, dtype=dtype)
+        return np.asarray(to_host(self.value), dtype=dtype)
 
     def __repr__(self) -> str:
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"

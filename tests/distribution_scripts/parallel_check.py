@@ -45,6 +45,20 @@ def compare(base, other):
             "history": max(abs(h0[k][i] - h1[k][i]) for k in h0 for i in range(len(h0[k])))}
 
 
+def shuffled_epoch_rows(n=37, batch=8):
+    """The rows an epoch visits under the current distribution, in batch order (shuffled)."""
+    from lamina.training import data as data_module, feed, fused
+
+    data = data_module.ArrayData(np.arange(n, dtype="float32")[:, None], None, None, n)
+    (x, _, _), order = feed.stage(data, batch)
+    index, mask = order(jax.random.PRNGKey(1), True)
+    visited = []
+    for step in range(index.shape[0]):
+        rows = np.asarray(fused.gather(x, index[step]))[:, 0]
+        visited += rows[np.asarray(mask[step]).reshape(-1) > 0].astype(int).tolist()
+    return visited
+
+
 def error_text(fn):
     try:
         fn()
@@ -55,7 +69,7 @@ def error_text(fn):
 
 def main():
     out = {"devices": distribution.list_devices()}
-    base, base_shuffled = train(), train(shuffle=True, epochs=2)
+    base = train()
 
     data_parallel = distribution.DataParallel()
     with data_parallel.scope():
@@ -63,8 +77,13 @@ def main():
         out["dp"] = compare(base, run)
         kernel = run[0].layers[1].kernel.value
         out["dp_kernel_devices"] = len(kernel.sharding.device_set)
-        out["dp_shuffled"] = compare(base_shuffled, train(shuffle=True, epochs=2))
+        out["dp_shuffled_rows"] = shuffled_epoch_rows()
+        out["dp_shuffled_losses"] = train(shuffle=True, epochs=3)[1]["loss"]
         out["err_batch"] = error_text(lambda: run[0].fit(X, Y, batch_size=30, verbose=0))
+        before = run[0].get_weights()
+        batches = ((X[i:i + 30], Y[i:i + 30]) for i in range(0, 512, 30))
+        out["err_generator"] = error_text(lambda: run[0].fit(batches, verbose=0))
+        out["err_generator_unchanged"] = diff(before, run[0].get_weights())
         with tempfile.TemporaryDirectory() as tmp:
             run[0].save(Path(tmp) / "dp.keras")  # written from replicated arrays
             distribution.set_distribution(None)

@@ -174,7 +174,7 @@ def _download(origin: str, target: Path, expected: str | None, algorithm: str, w
     by_hand = f"put the file at {target} by hand" + (
         f" (its {_algorithm_name(algorithm, expected)} hash must be {expected})" if expected
         else "")
-    with atomic_write(target) as tmp:
+    with atomic_write(target, every_process=True) as tmp:
         for attempt in range(retries + 1):
             try:
                 _fetch(origin, tmp, timeout)

@@ -87,6 +87,23 @@ def constrain_batch(batch):
         lambda a: jax.lax.with_sharding_constraint(a, sharding) if a.ndim else a, batch)
 
 
+def _data_axis_sharding(dist, axis: int) -> NamedSharding:
+    spec = PartitionSpec(*([None] * axis), dist.batch_dim_name)
+    return NamedSharding(dist.device_mesh.backend_mesh, spec)
+
+
+def shard_leading_axis(host_array):
+    """A global array from `host_array` (the same in every process), split along its first axis
+    over the data axis; each process copies only the pieces its own devices hold."""
+    sharding = _data_axis_sharding(distribution(), 0)
+    return jax.make_array_from_callback(host_array.shape, sharding, lambda index: host_array[index])
+
+
+def constrain_shard_axis(array, axis: int):
+    """Inside a traced function: split `array` along `axis` over the data axis."""
+    return jax.lax.with_sharding_constraint(array, _data_axis_sharding(distribution(), axis))
+
+
 def check_batch_size(batch_size: int, argument: str = "batch_size") -> None:
     """The global batch must split evenly over the devices of the batch axis."""
     dist = distribution()

@@ -187,7 +187,7 @@ class Layer:
     def get_weights(self) -> list:
         import numpy as np
 
-        return [np.array(v.value) for v in self.weights]
+        return [np.array(v.numpy()) for v in self.weights]  # copies the caller may modify
 
     def set_weights(self, weights) -> None:
         own = self.weights

@@ -11,9 +11,9 @@ from __future__ import annotations
 import warnings
 from typing import Any, Mapping
 
-import jax
 import numpy as np
 
+from lamina.distribution.host import to_host
 from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 
@@ -96,7 +96,7 @@ def optimizer_values(model) -> list[np.ndarray] | None:
         if not isinstance(lr, dict):
             values.append(np.asarray(lr, np.float32))
         return values
-    values = [np.asarray(v) for v in jax.device_get(optimizer.keras_variables(state))]
+    values = [to_host(v) for v in optimizer.keras_variables(state)]
     values[0] = values[0].astype(np.int64)
     return values
 

@@ -56,7 +56,7 @@ def write_model_weights(group: h5py.Group, model) -> None:
         weights = _legacy_weights(layer)
         _write_group_weights(group.create_group(layer.name),
                              [_weight_name(layer, v) for v in weights],
-                             [v.value for v in weights])
+                             [v.numpy() for v in weights])
     _write_group_weights(group.create_group("top_level_model_weights"), [], [])
 
 

@@ -93,7 +93,7 @@ def write_weights(f: h5py.File, model: Layer, include_optimizer: bool = True) ->
         group = f.create_group(_vars_group(f, path))
         group.attrs["name"] = layer.name
         for i, var in enumerate(own_variables(layer)):
-            group.create_dataset(str(i), data=np.asarray(var.value))
+            group.create_dataset(str(i), data=var.numpy())
 
     walk(model, visit)
     values = compile_state.optimizer_values(model) if include_optimizer and hasattr(

@@ -28,6 +28,7 @@ class ArrayData:
     sample_weight: Any
     num_samples: int
     _device: tuple | None = field(default=None, repr=False, compare=False)
+    staged: dict = field(default_factory=dict, repr=False, compare=False)  # see training/feed.py
 
     def on_device(self) -> tuple:
         """(x, y, sample_weight) as device arrays, copied once and reused every epoch."""

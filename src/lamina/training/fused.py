@@ -19,12 +19,18 @@ from lamina.distribution.placement import constrain_batch
 
 
 def gather(data, idx):
+    """Rows `idx` of every array of `data`. A 2-D `idx` (shards, rows) reads shard-major data
+    (see training/feed.py) shard by shard and returns the rows of all shards in order."""
+    if idx.ndim == 2:
+        take = jax.vmap(lambda shard, rows: jnp.take(shard, rows, axis=0))
+        return jax.tree_util.tree_map(
+            lambda a: take(a, idx).reshape(-1, *a.shape[2:]), data)
     return jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data)
 
 
 def _step_at(step: Callable, state, data, index, mask, i):
     rows = lax.dynamic_index_in_dim(index, i, keepdims=False)
-    row_mask = lax.dynamic_index_in_dim(mask, i, keepdims=False)
+    row_mask = lax.dynamic_index_in_dim(mask, i, keepdims=False).reshape(-1)
     x, y, sample_weight = gather(data, rows)
     return step(state, constrain_batch((x, y, sample_weight, row_mask)))
 

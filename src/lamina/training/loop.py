@@ -10,13 +10,13 @@ import numbers
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from lamina import errors
 from lamina.callbacks import CallbackList, History
 from lamina.distribution import placement
+from lamina.distribution.host import tree_to_host
 from lamina.training import data as data_module
-from lamina.training import fused
+from lamina.training import feed, fused
 from lamina.training.compile import check_targets
 from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import LazyLogs, materialize
@@ -91,11 +91,11 @@ def _steps_per_call(engine: Engine, callbacks, total_steps: int) -> int:
 
 def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: int,
                 shuffle: bool, step_limit, callbacks, hook: str):
-    device_data = placement.replicate(data.on_device())
+    device_data, batch_order = feed.stage(data, batch_size)
     rng, shuffle_key = jax.random.split(state.rng)
     if shuffle:  # the order follows the train state's key, so a resumed run repeats it
         state = state._replace(rng=rng)
-    index, mask = fused.epoch_batches(shuffle_key, data.num_samples, batch_size, bool(shuffle))
+    index, mask = batch_order(shuffle_key, bool(shuffle))
     total = index.shape[0] if step_limit is None else min(step_limit, index.shape[0])
     step = 0
     results = engine.results()
@@ -115,7 +115,7 @@ def _run_iterable(engine: Engine, batch_fn, state: TrainState, data, callbacks, 
     results, size = engine.results(), None
     for step, batch in enumerate(data.batches()):
         rows = len(jax.tree_util.tree_leaves(batch[0])[0])
-        size = size or rows
+        size = size or _first_batch_size(rows)
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
         state = batch_fn(state, pad_batch(batch, max(size, rows)))
         engine.live_state = state
@@ -124,6 +124,13 @@ def _run_iterable(engine: Engine, batch_fn, state: TrainState, data, callbacks, 
         if hook == "train" and engine.model.stop_training:
             break
     return state
+
+
+def _first_batch_size(rows: int) -> int:
+    """A generator's batch size is its first batch's; under a distribution it must split
+    evenly over the data axis (later, smaller batches are padded to it)."""
+    placement.check_batch_size(rows, "the generator's batch_size")
+    return rows
 
 
 def run_epoch(engine: Engine, state, data, batch_size, shuffle, steps, callbacks, train: bool):
@@ -273,13 +280,12 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     else:
         outputs = _predict_iterable(engine, state, data, cbs)
     cbs.on_predict_end()
-    return jax.tree_util.tree_map(np.asarray, outputs)
+    return tree_to_host(outputs)
 
 
 def _predict_arrays(engine, state, data, batch_size, steps, cbs):
-    x = placement.replicate(data.on_device()[0])
-    index, _ = fused.epoch_batches(jnp.zeros((2,), jnp.uint32), data.num_samples, batch_size,
-                                   False)
+    (x, _, _), batch_order = feed.stage(data, batch_size)
+    index, _ = batch_order(jnp.zeros((2,), jnp.uint32), False)
     total = index.shape[0] if steps is None else min(steps, index.shape[0])
     pieces, step = [], 0
     for k in fused.chunk_schedule(total, _steps_per_call(engine, cbs, total)):
@@ -297,7 +303,7 @@ def _predict_iterable(engine, state, data, cbs):
     pieces, size = [], None
     for step, batch in enumerate(data.batches()):
         rows = len(jax.tree_util.tree_leaves(batch[0])[0])
-        size = size or rows
+        size = size or _first_batch_size(rows)
         cbs.on_predict_batch_begin(step)
         x = pad_batch(batch, max(size, rows))[0]
         out = engine.predict_batch()(state, x)

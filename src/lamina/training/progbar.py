@@ -16,6 +16,8 @@ from typing import Any, Union
 
 import numpy as np
 
+from lamina.distribution.host import is_writer
+
 __all__ = ["Progbar", "format_eta", "format_time", "write"]
 
 Values = Union[Sequence[tuple[str, Any]], Callable[[], Iterable[tuple[str, Any]]], None]
@@ -26,7 +28,10 @@ _BOLD, _GREEN, _GREY = "1", "32", "37"
 
 
 def write(message: str) -> None:
-    """Write to the current `sys.stdout` and flush (Keras's `print_msg`)."""
+    """Write to the current `sys.stdout` and flush (Keras's `print_msg`); in a multi-process
+    run only process 0 writes, so the output appears once."""
+    if not is_writer():
+        return
     try:
         sys.stdout.write(message)
     except UnicodeEncodeError:  # a stream that cannot encode the bar character
