@@ -55,6 +55,9 @@ def test_model_parallel_matches_unsharded(four_devices):
     assert all(v < 1e-5 for v in four_devices["mp"].values()), four_devices["mp"]
     assert four_devices["mp_kernel_spec"] == "P('model', None)"
     assert four_devices["mp_slot_specs"] == ["P('model', None)"]  # Adam slots follow the kernel
+    # a model saved on one device loads under ModelParallel, predicts the same, trains sharded
+    assert four_devices["mp_loaded_predict"] < 1e-6
+    assert four_devices["mp_loaded_kernel_spec"] == "P('model', None)"
 
 
 def test_bad_settings_name_the_argument_and_the_fix(four_devices):

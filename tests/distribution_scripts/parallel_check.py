@@ -109,6 +109,13 @@ def main():
                      for leaf in jax.tree_util.tree_leaves(run[0]._optimizer_state)
                      if getattr(leaf, "shape", None) == (64, 128)}
         out["mp_slot_specs"] = sorted(opt_specs)
+        with tempfile.TemporaryDirectory() as tmp:  # saved on one device, loaded sharded
+            base[0].save(Path(tmp) / "single.keras")
+            loaded = keras.models.load_model(Path(tmp) / "single.keras")
+            out["mp_loaded_predict"] = diff([base[3]], [loaded.predict(X, batch_size=64,
+                                                                        verbose=0)])
+            loaded.fit(X, Y, batch_size=32, epochs=1, verbose=0)
+            out["mp_loaded_kernel_spec"] = str(loaded.layers[1].kernel.value.sharding.spec)
     finally:
         distribution.set_distribution(None)
 
