@@ -122,3 +122,40 @@ def test_masks_flow_through_sequential_to_layers_that_take_them():
                                layers.Reshape((3, 2)), MaskedSum()])
     # Flatten does not support masking: the mask stops there
     np.testing.assert_allclose(plain.predict(x, verbose=0), [[4.0, 8.0]])
+
+
+@pytest.mark.parametrize("declared", ["input_shape", "Input", "deferred"])
+def test_sequential_is_a_graph_feature_extraction_matches_keras(declared, rng):
+    def build(lib):
+        stack = [lib.layers.Dense(6, activation="relu"), lib.layers.Dropout(0.3),
+                 lib.layers.Dense(4, activation="tanh"), lib.layers.Dense(2)]
+        if declared == "input_shape":
+            stack[0] = lib.layers.Dense(6, activation="relu", input_shape=(5,))
+        elif declared == "Input":
+            stack.insert(0, lib.Input((5,)))
+        return lib.Sequential(stack)
+
+    x = rng.normal(size=(7, 5)).astype("float32")
+    ours, theirs = build(lamina), build(keras)
+    if declared == "deferred":  # built by its first call, like Keras
+        ours(x), theirs(x)
+    theirs.set_weights(ours.get_weights())
+    assert [t.shape[1:] for t in ours.inputs] == [tuple(t.shape[1:]) for t in theirs.inputs]
+    assert ours.output.shape == (None, 2) and theirs.outputs[0].shape[1:] == (2,)
+    for index in (0, 2):
+        ours_features = lamina.Model(ours.inputs, ours.layers[index].output)
+        theirs_features = keras.Model(theirs.inputs, theirs.layers[index].output)
+        np.testing.assert_allclose(ours_features.predict(x, verbose=0),
+                                   theirs_features.predict(x, verbose=0), atol=1e-6)
+        assert ours_features.count_params() == theirs_features.count_params()
+    ours.add(lamina.layers.Dense(3))  # adding extends the same graph
+    np.testing.assert_allclose(
+        lamina.Model(ours.input, ours.layers[2].output).predict(x, verbose=0),
+        theirs_features.predict(x, verbose=0), atol=1e-6)
+    assert ours.output.shape == (None, 3) and ours.predict(x, verbose=0).shape == (7, 3)
+
+
+def test_unbuilt_sequential_has_no_inputs_yet():
+    model = lamina.Sequential([layers.Dense(3)])
+    with pytest.raises(AttributeError, match="not built.*Input"):
+        model.inputs

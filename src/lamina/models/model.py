@@ -50,6 +50,22 @@ class Model(Layer):
     def layers(self) -> list[Layer]:
         return list(self._tracked_layers)
 
+    @property
+    def input(self):
+        """The model's input tensor (a list when it has several), for graph models."""
+        return self._one_or_list("inputs") or super().input
+
+    @property
+    def output(self):
+        """The model's output tensor (a list when it has several), for graph models."""
+        return self._one_or_list("outputs") or super().output
+
+    def _one_or_list(self, which: str):
+        tensors = getattr(self, which, None) if hasattr(type(self), which) else None
+        if not tensors:
+            return None
+        return tensors[0] if len(tensors) == 1 else tensors
+
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         if index is not None and name is not None:
             raise ValueError("Provide only a layer name or a layer index, not both. "

@@ -1,10 +1,19 @@
-"""Sequential: a linear stack of layers, built as soon as its input shape is known."""
+"""Sequential: a linear stack of layers, built as soon as its input shape is known.
+
+Building records the stack as a graph, exactly as a functional model's (an InputLayer, then
+each layer called on the previous output), and calling runs that graph with the functional
+model's evaluator; so `model.inputs`, `layer.output` and feature extraction with
+`Model(model.inputs, model.layers[i].output)` work as in Keras.
+"""
 
 from __future__ import annotations
+
+import jax
 
 from lamina import errors
 from lamina.layers.base import LAYER_CLASSES, KerasTensor, Layer
 from lamina.layers.core import InputLayer
+from lamina.models import graph
 from lamina.models.model import Model
 
 
@@ -13,7 +22,11 @@ class Sequential(Model):
 
     def __init__(self, layers=None, trainable: bool = True, name: str | None = None, **kwargs):
         super().__init__(trainable=trainable, name=name, **kwargs)
-        self._input_layer: InputLayer | None = None
+        self._input_layer: InputLayer | None = None  # given by the user (Input / InputLayer)
+        self._graph_input_layer: InputLayer | None = None  # the one the graph starts from
+        self._nodes_by_depth: dict = {}
+        self._graph_inputs: list[KerasTensor] = []
+        self._graph_outputs: list[KerasTensor] = []
         self._input_batch_shape: tuple | None = None
         self._output_shapes: dict[int, tuple] = {}
         for layer in layers or []:
@@ -59,6 +72,8 @@ class Sequential(Model):
             return self._input_layer.batch_shape
         if self._tracked_layers and self._tracked_layers[0]._input_shape_arg is not None:
             return (None, *self._tracked_layers[0]._input_shape_arg)
+        if self._graph_input_layer is not None:  # built from data before: keep that shape
+            return self._graph_input_layer.batch_shape
         return None
 
     def _maybe_build_from_known_shape(self) -> None:
@@ -67,32 +82,59 @@ class Sequential(Model):
             self.build(shape)
 
     def build(self, input_shape=None) -> None:
-        """Build every layer in turn, inferring each one's input shape from the previous one."""
+        """Record the stack as a graph from an InputLayer of `input_shape` (each layer's input
+        shape inferred from the previous one's output)."""
         input_shape = input_shape or self._declared_input_shape()
         if input_shape is None:
             raise ValueError("Sequential.build needs an input shape: pass build((None, ...)) or "
                              "give the first layer input_shape=...")
-        shape = tuple(input_shape)
-        self._input_batch_shape = shape
-        self._output_shapes = {}
+        input_layer = self._input_layer_of_shape(tuple(input_shape))
+        tensor = input_layer.output
+        output_shapes = {}
         for layer in self._tracked_layers:
-            tensor = layer(KerasTensor(shape))
-            shape = tensor.shape
-            self._output_shapes[id(layer)] = shape
-        self._build_shape = self._input_batch_shape
+            tensor = layer(tensor)
+            output_shapes[id(layer)] = tensor.shape
+        self._graph_inputs, self._graph_outputs = [input_layer.output], [tensor]
+        self._nodes_by_depth, _ = graph.map_graph(self._graph_inputs, self._graph_outputs)
+        self._output_shapes = output_shapes
+        self._input_batch_shape = self._build_shape = input_layer.batch_shape
         self.built = True
+
+    def _input_layer_of_shape(self, shape: tuple) -> InputLayer:
+        """The user's InputLayer, else one made for `shape` (kept while the shape holds, so
+        that rebuilding after add() extends the same graph, as Keras does)."""
+        if self._input_layer is not None:
+            return self._input_layer
+        current = self._graph_input_layer
+        if current is None or current.batch_shape != shape:
+            current = self._graph_input_layer = InputLayer(batch_shape=shape)
+        return current
 
     def _maybe_build(self, input_shape) -> None:
         if not self.built:
             self.build((None, *tuple(input_shape)[1:]))
 
     def call(self, inputs, training=None, mask=None):
-        x = inputs
-        for layer in self._tracked_layers:
-            y = layer(x, training=training, mask=mask)
-            mask = layer.compute_mask(x, mask)
-            x = y
-        return x
+        if not self.built:
+            self._maybe_build(jax.tree_util.tree_leaves(inputs)[0].shape)
+        return graph.run(self._nodes_by_depth, self._graph_inputs, [inputs],
+                         self._graph_outputs, training, [mask])[0]
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        self._require_built("inputs")
+        return list(self._graph_inputs)
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        self._require_built("outputs")
+        return list(self._graph_outputs)
+
+    def _require_built(self, what: str) -> None:
+        if not self.built:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet: it "
+                                 "is not built. Give it an Input(shape) first layer, or call "
+                                 "it on data or build(input_shape) first.")
 
     def compute_output_shape(self, input_shape) -> tuple:
         shape = tuple(input_shape)
@@ -109,9 +151,7 @@ class Sequential(Model):
 
     @property
     def output_shape(self) -> tuple | None:
-        if not self.built:
-            raise AttributeError(f"Sequential model '{self.name}' has no defined output shape "
-                                 "yet: it is not built. Call it on data or build(input_shape).")
+        self._require_built("output shape")
         return self.compute_output_shape(self._input_batch_shape)
 
     def get_config(self) -> dict:
