@@ -54,7 +54,8 @@ def dtype_policy_config(dtype: str) -> dict:
 
 
 class KerasTensor:
-    """A symbolic tensor: a shape (None for unknown axes) and a dtype, no values."""
+    """A symbolic tensor: a shape (None for unknown axes) and a dtype, no values. Its operators
+    (`x + y`, `x[:, 0]`, ...) are added by layers/tensor_ops.py."""
 
     def __init__(self, shape, dtype=None, name: str | None = None):
         self.shape = tuple(None if d is None else int(d) for d in shape)

@@ -7,6 +7,7 @@ import jax
 from lamina import errors
 from lamina.layers.base import LAYER_CLASSES, KerasTensor, Layer
 from lamina.layers.core import InputLayer
+from lamina.layers.tensor_ops import TensorOperation
 from lamina.models import graph
 from lamina.models.model import Model
 
@@ -21,7 +22,8 @@ class Functional(Model):
         self._outputs_struct = _check_tensors(outputs, "outputs")
         self._inputs = graph.flatten(self._inputs_struct)
         self._outputs = graph.flatten(self._outputs_struct)
-        self._nodes_by_depth, self._layers = graph.map_graph(self._inputs, self._outputs)
+        self._nodes_by_depth, self._operations = graph.map_graph(self._inputs, self._outputs)
+        self._layers = [op for op in self._operations if not isinstance(op, TensorOperation)]
         self._tracked_layers = [layer for layer in self._layers
                                 if not isinstance(layer, InputLayer)]
         self.built = True

@@ -9,6 +9,7 @@ import jax
 
 from lamina import errors
 from lamina.layers.base import KerasTensor
+from lamina.layers.tensor_ops import ARGUMENT_CLASSES, revive_argument, serialize_argument
 
 _is_tensor = lambda v: isinstance(v, KerasTensor)  # noqa: E731
 
@@ -43,7 +44,8 @@ def _node_config(node, own: set[int]) -> dict:
     from lamina.saving.serialization import serialize_keras_object
 
     args, kwargs = jax.tree_util.tree_map(
-        lambda v: _tensor_config(v, own) if _is_tensor(v) else serialize_keras_object(v),
+        lambda v: _tensor_config(v, own) if _is_tensor(v) else (
+            serialize_argument(v) or serialize_keras_object(v)),
         (list(node.args), dict(node.kwargs)), is_leaf=_is_tensor)
     if _is_functional(node.layer):
         kwargs = {"mask": None, **kwargs}  # Keras records the mask its models are called with
@@ -56,7 +58,7 @@ def functional_config(model) -> dict:
 
     own = _own_nodes(model)
     layers = []
-    for layer in model.layers:
+    for layer in model._operations:  # layers and `x + y`-style operations, as Keras lists them
         entry = serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [_node_config(n, own) for n in layer._inbound_nodes
@@ -121,6 +123,8 @@ def _revive(structure, tensor_fn) -> Any:
     if isinstance(structure, dict):
         if structure.get("class_name") == "__keras_tensor__":
             return tensor_fn(structure["config"]["keras_history"])
+        if structure.get("class_name") in ARGUMENT_CLASSES:
+            return revive_argument(structure)
         return {k: _revive(v, tensor_fn) for k, v in structure.items()}
     if isinstance(structure, (list, tuple)):
         return [_revive(v, tensor_fn) for v in structure]

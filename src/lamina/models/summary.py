@@ -93,7 +93,7 @@ def _shape_text(shape) -> str:
 
 def layer_rows(model, connected: bool, expand_nested: bool = False, level: int = 0) -> list:
     rows = []
-    for layer in model.layers:
+    for layer in getattr(model, "_operations", model.layers):  # with `x + y` operations
         prefix = "   " * level + "└ " if level else ""
         params = layer.count_params() if layer.built else 0
         row = [f"{prefix}{layer.name} ({type(layer).__name__})",

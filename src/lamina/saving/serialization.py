@@ -57,6 +57,8 @@ def serialize_keras_object(obj: Any) -> Any:
         config = keras3_layer_list(_describe_layer_entries(obj, config))
     result = {"module": _module_of(cls), "class_name": cls.__name__, "config": config,
               "registered_name": None if _is_builtin(cls) else registry.get_registered_name(cls)}
+    if getattr(cls, "keras_module", None):  # graph operations (layers/tensor_ops.py)
+        result["module"], result["registered_name"] = cls.keras_module, cls.__name__
     if cls.__name__ in _KERAS_INTERNAL_CLASSES:  # Keras finds these by module + registered name
         result["module"], result["registered_name"] = _KERAS_INTERNAL_CLASSES[cls.__name__]
     if isinstance(obj, Layer) and obj.built and obj._build_shape is not None:
@@ -195,6 +197,10 @@ def deserialize_keras_object(config: Any, custom_objects: Mapping[str, Any] | No
     cls = _resolve(config, custom_objects)
     if cls is None and module.startswith(("keras.optimizers", "keras.losses", "keras.metrics")):
         return _deserialize_builtin(module, config, custom_objects)
+    if cls is None and module.startswith("keras.src.ops"):
+        from lamina.layers.tensor_ops import OP_CLASSES
+
+        cls = OP_CLASSES.get(config["class_name"])
     if cls is None:
         cls = LAYER_CLASSES.get(config["class_name"])
     if cls is None:
