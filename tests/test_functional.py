@@ -195,6 +195,64 @@ def test_two_inputs_two_outputs_match_keras(form):
     assert [p.shape for p in preds] == [(72, 3), (72, 1)]
 
 
+W_CLS = MULTI_DATA.uniform(0.1, 2.0, 72).astype("float32")
+W_REG = MULTI_DATA.uniform(0.1, 2.0, 72).astype("float32")
+
+
+def _weighted_compile(form):
+    def by_output(cls, reg):
+        return {"cls": cls, "reg": reg} if form == "dict" else [cls, reg]
+
+    return by_output, lambda lib: dict(
+        loss=by_output("sparse_categorical_crossentropy", "mse"),
+        loss_weights=by_output(1.0, 0.5), metrics=by_output(["accuracy"], []),
+        weighted_metrics=by_output(["accuracy"], ["mae"]))
+
+
+@pytest.mark.parametrize("form", ["list", "one array"])
+def test_per_output_sample_weights_match_keras(form):
+    by_output, compile_kwargs = _weighted_compile(form)
+    weights = [W_CLS, W_REG] if form == "list" else W_CLS
+    theirs, ours, (h1, h2) = _fit_both(two_in_two_out, compile_kwargs, [XA, XB],
+                                       by_output(Y_CLS, Y_REG), sample_weight=weights, epochs=2)
+    _assert_same(theirs, ours, h1, h2)
+
+
+def test_per_output_sample_weights_by_output_name():
+    """Keras 3.15 fails on dict sample weights itself; a dict must train like the list."""
+    runs, initial = [], two_in_two_out(lamina).get_weights()
+    for form, weights in (("list", [W_CLS, W_REG]), ("dict", {"reg": W_REG, "cls": W_CLS})):
+        by_output, compile_kwargs = _weighted_compile(form)
+        model = two_in_two_out(lamina)
+        model.set_weights(initial)
+        model.compile(lamina.optimizers.Adam(0.01), **compile_kwargs(lamina))
+        history = model.fit([XA, XB], by_output(Y_CLS, Y_REG), sample_weight=weights,
+                            batch_size=16, shuffle=False, verbose=0).history
+        runs.append((model, history))
+    (m1, h1), (m2, h2) = runs
+    assert h1 == h2
+    for a, b in zip(m1.get_weights(), m2.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_class_weight_and_sample_weight_structure_errors():
+    model = two_in_two_out(lamina)
+    model.compile("adam", loss=["sparse_categorical_crossentropy", "mse"])
+    before = model.get_weights()
+    with pytest.raises(errors.ConfigError, match="single output.*sample_weight"):
+        model.fit([XA, XB], [Y_CLS, Y_REG], class_weight={0: 1.0, 1: 2.0, 2: 1.0}, verbose=0)
+    with pytest.raises(errors.DataError, match=r"\['reg'\]"):
+        model.fit([XA, XB], {"cls": Y_CLS, "reg": Y_REG},
+                  sample_weight={"cls": np.ones(72)}, verbose=0)
+    single = mlp(lamina)
+    single.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(errors.DataError, match="one array"):
+        single.fit(XA[:, :1].repeat(6, 1), Y_CLS, sample_weight=[np.ones(72), np.ones(72)],
+                   verbose=0)
+    for got, want in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_shared_layer_siamese_matches_keras():
     y = (XA[:, :1] > 0).astype("float32")
     x1 = MULTI_DATA.normal(size=(72, 5)).astype("float32")

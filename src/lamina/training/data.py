@@ -33,10 +33,8 @@ class ArrayData:
     def on_device(self) -> tuple:
         """(x, y, sample_weight) as device arrays, copied once and reused every epoch."""
         if self._device is None:
-            self._device = (
-                jax.tree_util.tree_map(jnp.asarray, self.x),
-                None if self.y is None else jax.tree_util.tree_map(jnp.asarray, self.y),
-                None if self.sample_weight is None else jnp.asarray(self.sample_weight))
+            self._device = jax.tree_util.tree_map(jnp.asarray,
+                                                  (self.x, self.y, self.sample_weight))
         return self._device
 
 
@@ -104,12 +102,13 @@ def to_host_arrays(x, y=None, sample_weight=None) -> tuple:
         raise errors.DataError("No input data: x is None. Pass arrays as fit(x, y).")
     x = _as_numeric_structure(x, "x")
     y = None if y is None else _as_numeric_structure(y, "y")
-    sample_weight = None if sample_weight is None else _as_numeric(sample_weight, "sample_weight")
+    sample_weight = None if sample_weight is None else _as_numeric_structure(
+        sample_weight, "sample_weight")
     lengths = {"x": _length(x)}
     if y is not None:
         lengths["y"] = _length(y)
     if sample_weight is not None:
-        lengths["sample_weight"] = len(sample_weight)
+        lengths["sample_weight"] = _length(sample_weight)
     if len(set(lengths.values())) > 1:
         raise errors.DataError(errors.message(
             "Data cardinality is ambiguous: the arrays have different numbers of samples.",

@@ -50,6 +50,7 @@ def prepare_data(model, x, y, sample_weight=None, class_weight=None, steps=None,
         raise errors.ConfigError("You cannot pass class_weight and sample_weight at the same "
                                  "time (as in Keras). Fold the class weights into sample_weight.")
     x, y, sample_weight = data_module.to_host_arrays(x, y, sample_weight)
+    _check_weight_structure(y, sample_weight, class_weight)
     if needs_y and y is None and model._compile_config is not None and \
             model._compile_config.loss is not None:
         raise errors.DataError("y is missing: the model was compiled with a loss, so fit and "
@@ -58,6 +59,22 @@ def prepare_data(model, x, y, sample_weight=None, class_weight=None, steps=None,
     if class_weight is not None and y is not None:
         sample_weight = data_module.class_weights_to_sample_weights(y, class_weight)
     return data_module.ArrayData(x, y, sample_weight, len(jax.tree_util.tree_leaves(x)[0]))
+
+
+def _check_weight_structure(y, sample_weight, class_weight) -> None:
+    """Per-output sample weights need per-output targets; class_weight needs one output."""
+    several_outputs = isinstance(y, (list, dict))
+    if class_weight is not None and several_outputs:
+        raise errors.ConfigError(
+            "class_weight is only supported for models with a single output (as in Keras). "
+            "With several outputs pass sample_weight as a list (or dict by output name) of "
+            "per-output weight arrays, e.g. np.array([class_weights[c] for c in y_i]).")
+    if isinstance(sample_weight, (list, dict)) and not several_outputs:
+        raise errors.DataError(errors.message(
+            "sample_weight is a list / dict of arrays but the targets are a single array.",
+            got=f"{len(sample_weight)} weight arrays", expected="one array of per-sample weights",
+            fix="Pass sample_weight as one array (several are for models with several "
+                "outputs, one per output)."))
 
 
 def _check_targets(model, data) -> None:

@@ -81,9 +81,17 @@ class OutputLosses:
         return list(y)
 
     def one(self, index: int, y, y_pred, sample_weight=None, mask=None):
-        """The unweighted loss of output `index`."""
+        """The loss of output `index` (weighted by its sample weights, unweighted by
+        loss_weights)."""
         return self.losses[index](self.flat(y, "y")[index], self.flat(y_pred)[index],
-                                  sample_weight=sample_weight, mask=mask)
+                                  sample_weight=self.weights_of(index, sample_weight), mask=mask)
+
+    def weights_of(self, index: int, sample_weight):
+        """Output `index`'s sample weights: its entry of a per-output list / dict, or the one
+        array that weighs every output."""
+        if isinstance(sample_weight, (list, tuple, dict)):
+            return self.flat(sample_weight, "sample_weight")[index]
+        return sample_weight
 
     def __call__(self, y, y_pred, sample_weight=None, mask=None):
         total = jnp.zeros(())
@@ -105,7 +113,8 @@ class OutputMetric:
 
     def update(self, state, y, y_pred, sample_weight=None):
         return self.metric.update(state, self.outputs.flat(y, "y")[self.index],
-                                  self.outputs.flat(y_pred)[self.index], sample_weight)
+                                  self.outputs.flat(y_pred)[self.index],
+                                  self.outputs.weights_of(self.index, sample_weight))
 
     def result_from(self, state):
         return self.metric.result_from(state)

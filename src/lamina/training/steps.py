@@ -88,7 +88,8 @@ def update_metrics(state: TrainState, metrics, weighted, loss, y, y_pred, sample
     metrics; padding rows weigh 0, and only weighted_metrics see the sample weights."""
     rows = jnp.sum(mask)
     total, count = state.loss_tracker
-    with_weights = mask if sample_weight is None else sample_weight * mask
+    with_weights = mask if sample_weight is None else jax.tree_util.tree_map(
+        lambda w: w * mask, sample_weight)
     new_states = [m.update_batch(s, y, y_pred, sample_weight, mask) if hasattr(m, "update_batch")
                   else m.update(s, y, y_pred, with_weights if w else mask)
                   for m, w, s in zip(metrics, weighted, state.metrics)]
