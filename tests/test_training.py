@@ -160,6 +160,16 @@ def test_second_fit_compiles_nothing_and_partial_batch_does_not_recompile(steps_
     assert compiled() == first
 
 
+def test_small_predicts_share_a_few_compiled_shapes_and_match_call():
+    x, _ = data(n=100)
+    model = mlp(lamina)
+    for rows in (1, 3, 5, 17, 32, 2, 7, 1, 32):
+        np.testing.assert_allclose(model.predict(x[:rows], verbose=0),
+                                   np.asarray(model(x[:rows])), atol=1e-6)
+    # rows padded to powers of two: 1, 2, 4, 8 and 32 compiled, nothing per row count
+    assert model._engine._cache["predict_batch"]._cache_size() == 5
+
+
 def test_train_test_predict_on_batch_and_call():
     x, y = data(n=32)
     theirs, ours = mlp(keras), mlp(lamina)

@@ -34,9 +34,12 @@ class Engine:
     def sample_weighted(self) -> list[bool]:
         return self.config.sample_weighted if self.config else []
 
-    def _cached(self, key, build: Callable):
-        signature = (tuple(id(v) for v in self.model.trainable_weights),
-                     tuple(id(v) for v in self.model.non_trainable_weights),
+    def _cached(self, key, build: Callable, variables: tuple[list, list] | None = None):
+        """The function `key`, built once while the model's variables stay the same ones
+        (`variables`: the model's (trainable, non-trainable) lists when the caller has them)."""
+        trainable, frozen = variables or (self.model.trainable_weights,
+                                          self.model.non_trainable_weights)
+        signature = (tuple(id(v) for v in trainable), tuple(id(v) for v in frozen),
                      distribution())  # a new distribution compiles new functions
         if signature != self._signature:
             self._cache.clear()
@@ -78,8 +81,9 @@ class Engine:
         return self._cached(("predict", steps_per_call), lambda: fused.make_predict_chunk(
             steps.make_predict_step(self.model), steps_per_call))
 
-    def predict_batch(self):
-        return self._cached("predict_batch", lambda: jax.jit(_constrained(steps.make_predict_step(self.model))))
+    def predict_batch(self, variables: tuple[list, list] | None = None):
+        return self._cached("predict_batch", lambda: jax.jit(
+            _constrained(steps.make_predict_step(self.model))), variables)
 
     def results(self) -> Callable[[TrainState], dict]:
         return self._cached("results", lambda: jax.jit(steps.make_results(self.metrics)))

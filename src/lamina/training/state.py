@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 import jax
@@ -40,6 +41,21 @@ def from_model(model, optimizer=None, metrics=()) -> TrainState:
                        opt=opt, metrics=[m.init() for m in metrics],
                        loss_tracker=empty_tracker(), rng=_train_rng(model))
     return placement.place_state(state, model)  # per the current distribution, if any
+
+
+def inference_state(model, variables: tuple[list, list] | None = None) -> TrainState:
+    """The variable values only, for predicting: no optimizer or metric state, and a fixed key
+    (inference draws no random numbers), so building it costs next to nothing. `variables`:
+    the model's (trainable, non-trainable) Variable lists, when the caller has them."""
+    trainable, frozen = variables or (model.trainable_weights, model.non_trainable_weights)
+    return placement.place_state(TrainState(
+        trainable=[v.value for v in trainable], non_trainable=[v.value for v in frozen],
+        opt=None, metrics=[], loss_tracker=(), rng=_inference_key()), model)
+
+
+@functools.cache
+def _inference_key() -> jax.Array:
+    return jax.random.PRNGKey(0)
 
 
 def _train_rng(model) -> jax.Array:
