@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import h5py
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -33,12 +32,12 @@ VERSION = 1
 FILENAME = "training_state.h5"
 
 
-def _write_arrays(group: h5py.Group, arrays: list) -> None:
+def _write_arrays(group, arrays: list) -> None:
     for i, array in enumerate(arrays):
         group.create_dataset(str(i), data=np.asarray(array))
 
 
-def _read_arrays(group: h5py.Group) -> list[np.ndarray]:
+def _read_arrays(group) -> list[np.ndarray]:
     return [group[str(i)][()] for i in range(len(group))]
 
 
@@ -57,6 +56,8 @@ def _settable_learning_rate(optimizer: Any) -> bool:
 def write_backup(path: str, model: Any, epoch: int, batch: int) -> None:
     """Write the model's weights, optimizer state, training RNG and the epoch to `path`."""
     from lamina.saving.atomic import atomic_write  # lazy: lamina.saving imports models
+
+    import h5py  # lazily, like lamina.saving: `import lamina` does not need it
 
     with atomic_write(path) as tmp, h5py.File(tmp, "w") as f:
         f.attrs.update({"format": FORMAT, "version": VERSION, "epoch": epoch, "batch": batch})
@@ -168,6 +169,8 @@ class BackupAndRestore(Callback):
 
     def _restore(self, path: str) -> None:
         """Load a backup into the model and tell `fit` which epoch to start at."""
+        import h5py
+
         model = self.model
         with h5py.File(path, "r") as f:
             if f.attrs.get("format") != FORMAT:

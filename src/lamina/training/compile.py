@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from lamina import errors, losses, metrics as metrics_module, optimizers
+from lamina import errors, losses, metrics as metrics_module
 from lamina.training.outputs import (
     OutputLosses,
     per_output,
@@ -88,6 +88,8 @@ def make_compile_config(optimizer, loss, metrics, loss_weights, run_eagerly, jit
     for m in metrics + weighted_metrics:  # unknown names fail now, not at the first fit
         if isinstance(m, str) and m not in ("accuracy", "acc", "crossentropy", "ce"):
             metrics_module.get(m)
+    from lamina import optimizers  # lazily: optax is not needed until a model is compiled
+
     return CompileConfig(optimizers.get(optimizer), resolved_loss, metrics, weighted_metrics,
                          loss_weights, steps_per_execution, bool(run_eagerly), jit_compile)
 

@@ -1,0 +1,16 @@
+"""`import lamina` stays quick: heavy dependencies load on first use, and still work."""
+
+import subprocess
+import sys
+
+
+def test_import_lamina_defers_optax_h5py_and_lazy_submodules():
+    code = ("import sys, lamina\n"
+            "deferred = ['optax', 'h5py', 'lamina.optimizers', 'lamina.saving', 'lamina.ops',\n"
+            "            'lamina.datasets', 'lamina.utils']\n"
+            "print(sorted(m for m in deferred if m in sys.modules))\n"
+            "print(lamina.optimizers.Adam.__name__, lamina.utils.to_categorical([1], 2).tolist())\n"
+            "print('optax' in sys.modules, callable(lamina.saving.load_model))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["[]", "Adam [[0.0, 1.0]]", "True True"]
