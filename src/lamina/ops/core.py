@@ -1,16 +1,18 @@
-"""Keras 3's core and math ops: conversion, casting, control flow, slicing, segments."""
+"""Keras 3's core ops: conversion, casting, control flow, slicing, scatter, custom gradients."""
 
 from __future__ import annotations
+
+import functools
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-__all__ = ["cast", "cond", "convert_to_numpy", "convert_to_tensor", "dtype", "erf", "erfc",
-           "erfinv", "fori_loop", "in_top_k", "is_tensor", "logsumexp", "map", "rsqrt",
-           "scan", "scatter", "scatter_update", "segment_max", "segment_sum", "shape", "slice",
-           "slice_update", "stop_gradient", "switch", "top_k", "vectorized_map", "while_loop"]
+__all__ = ["associative_scan", "cast", "cond", "convert_to_numpy", "convert_to_tensor",
+           "custom_gradient", "dtype", "fori_loop", "is_tensor", "map", "saturate_cast", "scan",
+           "scatter", "scatter_update", "shape", "slice", "slice_update", "stop_gradient",
+           "switch", "unstack", "vectorized_map", "while_loop"]
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
@@ -27,6 +29,29 @@ def is_tensor(x) -> bool:
 
 def cast(x, dtype):
     return jnp.asarray(x).astype(dtype)
+
+
+def _limits(dtype) -> tuple:
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return 0, 1
+    info = jnp.iinfo(dtype) if jnp.issubdtype(dtype, jnp.integer) else jnp.finfo(dtype)
+    return info.min, info.max
+
+
+def saturate_cast(x, dtype):
+    """Cast after clipping to `dtype`'s range (so 300.0 -> uint8 gives 255, not 44)."""
+    x = jnp.asarray(x)
+    in_dtype = np.dtype(x.dtype)
+    (in_min, in_max), (out_min, out_max) = _limits(in_dtype), _limits(dtype)
+    # The target's limits may not be representable in the source dtype: nudge them inside.
+    low = np.maximum(in_min, out_min).astype(in_dtype)
+    if low < out_min:
+        low = np.nextafter(low, 0, dtype=in_dtype)
+    high = np.minimum(in_max, out_max).astype(in_dtype)
+    if high > out_max:
+        high = np.nextafter(high, 0, dtype=in_dtype)
+    return jnp.clip(x, low, high).astype(dtype)
 
 
 def dtype(x) -> str:
@@ -73,6 +98,10 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):  # noqa: A002 - 
     return unpack(final) if not is_tuple else type(loop_vars)(final)
 
 
+def associative_scan(f, elems, reverse: bool = False, axis: int = 0):
+    return lax.associative_scan(f, elems, reverse=reverse, axis=axis)
+
+
 def scan(f, init, xs=None, length=None, reverse: bool = False, unroll=1):
     return lax.scan(f, init, xs, length=length, reverse=reverse, unroll=unroll)
 
@@ -105,39 +134,25 @@ def scatter_update(inputs, indices, updates):
     return jnp.asarray(inputs).at[tuple(jnp.moveaxis(indices, -1, 0))].set(updates)
 
 
-def segment_sum(data, segment_ids, num_segments=None, sorted: bool = False):  # noqa: A002
-    return jax.ops.segment_sum(data, segment_ids, num_segments, indices_are_sorted=sorted)
+def unstack(x, num=None, axis: int = 0) -> list:
+    """The slices of `x` along `axis`."""
+    return [jnp.squeeze(part, axis) for part in jnp.split(x, x.shape[axis], axis=axis)]
 
 
-def segment_max(data, segment_ids, num_segments=None, sorted: bool = False):  # noqa: A002
-    return jax.ops.segment_max(data, segment_ids, num_segments, indices_are_sorted=sorted)
+def custom_gradient(fun):
+    """Decorator: `fun` returns `(output, grad_fn)`; `grad_fn(upstream)` gives input gradients.
 
+    As `jax.custom_gradient`, with lamina Variables passed as their current values.
+    """
+    with_gradient = jax.custom_gradient(fun)
 
-def top_k(x, k: int, sorted: bool = True):  # noqa: A002 - Keras's name
-    return lax.top_k(x, k)
+    @functools.wraps(fun)
+    def call(*args, **kwargs):
+        from lamina.variables import Variable
 
+        args, kwargs = jax.tree.map(lambda v: v.value if isinstance(v, Variable) else v,
+                                    (args, kwargs),
+                                    is_leaf=lambda v: isinstance(v, Variable))
+        return with_gradient(*args, **kwargs)
 
-def in_top_k(targets, predictions, k: int):
-    """Whether each target's prediction is among the k largest (ties count, as in Keras)."""
-    target_values = jnp.take_along_axis(predictions, jnp.asarray(targets)[:, None], axis=-1)
-    return jnp.sum(predictions > target_values, axis=-1) < k
-
-
-def logsumexp(x, axis=None, keepdims: bool = False):
-    return jax.scipy.special.logsumexp(x, axis=axis, keepdims=keepdims)
-
-
-def erf(x):
-    return jax.scipy.special.erf(x)
-
-
-def erfc(x):
-    return jax.scipy.special.erfc(x)
-
-
-def erfinv(x):
-    return jax.scipy.special.erfinv(x)
-
-
-def rsqrt(x):
-    return lax.rsqrt(jnp.asarray(x))
+    return call

@@ -1,20 +1,33 @@
-"""Keras 3's `ops.nn`: activations, one-hot, convolution, pooling, normalization, losses."""
+"""Keras 3's `ops.nn`: activations, one-hot, normalization, attention, losses.
+
+Convolution and pooling live in `ops.convolution`, CTC in `ops.ctc`; this namespace
+re-exports both.
+"""
 
 from __future__ import annotations
+
+import functools
+import warnings
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
 from lamina import config
+from lamina.ops.convolution import *  # noqa: F401,F403
+from lamina.ops.convolution import __all__ as _conv_names
+from lamina.ops.ctc import *  # noqa: F401,F403
+from lamina.ops.ctc import __all__ as _ctc_names
 
-__all__ = ["average_pool", "batch_normalization", "binary_crossentropy",
-           "categorical_crossentropy", "celu", "conv", "depthwise_conv", "elu", "gelu", "glu",
-           "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu",
-           "log_sigmoid", "log_softmax", "max_pool", "moments", "multi_hot", "normalize",
-           "one_hot", "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax",
-           "softplus", "softsign", "sparse_categorical_crossentropy", "sparse_plus",
-           "squareplus", "swish", "tanh_shrink", "threshold"]
+__all__ = sorted([*_conv_names, *_ctc_names, "batch_normalization", "binary_crossentropy",
+                  "categorical_crossentropy", "celu", "dot_product_attention", "elu", "gelu",
+                  "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh",
+                  "layer_normalization", "leaky_relu", "log_sigmoid", "log_softmax", "moments",
+                  "multi_hot", "normalize", "one_hot", "polar", "psnr", "relu", "relu6",
+                  "rms_normalization", "selu", "sigmoid", "silu", "soft_shrink", "softmax",
+                  "softplus", "softsign", "sparse_categorical_crossentropy", "sparse_plus",
+                  "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh_shrink",
+                  "threshold"])
 
 relu = jax.nn.relu
 relu6 = jax.nn.relu6
@@ -27,6 +40,7 @@ selu = jax.nn.selu
 hard_sigmoid = jax.nn.hard_sigmoid
 hard_silu = hard_swish = jax.nn.hard_silu
 hard_tanh = jax.nn.hard_tanh
+sparse_sigmoid = jax.nn.sparse_sigmoid
 
 
 def elu(x, alpha: float = 1.0):
@@ -81,6 +95,26 @@ def squareplus(x, b: float = 4):
     return (x + jnp.sqrt(jnp.square(x) + b)) / 2
 
 
+def sparsemax(x, axis: int = -1):
+    """Euclidean projection of `x` onto the probability simplex along `axis`."""
+    x = jnp.asarray(x)
+    ordered = -jnp.sort(-x, axis=axis)
+    cumulative = jnp.cumsum(ordered, axis=axis)
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    rank = jnp.arange(1, x.shape[axis] + 1).reshape(shape)
+    support = ordered - (cumulative - 1) / rank > 0
+    count = jnp.sum(support, axis=axis, keepdims=True)
+    tau = (jnp.sum(jnp.where(support, cumulative, 0.0), axis=axis, keepdims=True) - 1) / count
+    return jnp.maximum(x - tau, 0.0)
+
+
+def polar(abs_, angle):
+    """The complex numbers abs_ * exp(i * angle)."""
+    abs_, angle = jnp.asarray(abs_), jnp.asarray(angle)
+    return lax.complex(abs_ * jnp.cos(angle), abs_ * jnp.sin(angle))
+
+
 def one_hot(x, num_classes: int, axis: int = -1, dtype=None, sparse: bool = False):
     return jax.nn.one_hot(x, num_classes, axis=axis, dtype=dtype or config.floatx())
 
@@ -122,59 +156,81 @@ def batch_normalization(x, mean, variance, axis: int, offset=None, scale=None,
     return out + jnp.reshape(offset, shape) if offset is not None else out
 
 
-def _spatial(value, rank: int) -> tuple:
-    return (value,) * rank if isinstance(value, int) else tuple(value)
+def _compute_dtype(x):
+    """Normalizations compute in at least float32 and return x's dtype."""
+    x = jnp.asarray(x)
+    return x.astype(jnp.promote_types(x.dtype, jnp.float32)), x.dtype
 
 
-def _to_channels_last(data_format) -> bool:
-    return (data_format or config.image_data_format()) == "channels_last"
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
+    """(x - mean) / sqrt(var + epsilon) * gamma + beta over `axis` (an int or a list)."""
+    rms_scaling = kwargs.pop("rms_scaling", False)
+    epsilon = config.epsilon() if epsilon is None else epsilon
+    x, dtype = _compute_dtype(x)
+    axes = sorted([axis] if isinstance(axis, int) else axis)
+    shape = [x.shape[a] if a in axes or a - x.ndim in axes else 1 for a in range(x.ndim)]
+
+    def broadcast(v):
+        return None if v is None else jnp.reshape(jnp.asarray(v, x.dtype), shape)
+
+    mean, variance = moments(x, axes, keepdims=True)
+    inv = lax.rsqrt(variance + epsilon)
+    gamma, beta = broadcast(gamma), broadcast(beta)
+    if rms_scaling:  # Keras's deprecated variant: scales by the variance, ignores beta
+        warnings.warn("rms_scaling=True is deprecated; use ops.rms_normalization instead.")
+        return (x * inv * (1 if gamma is None else gamma)).astype(dtype)
+    if gamma is not None:
+        inv = inv * gamma
+    shift = -mean * inv if beta is None else beta - mean * inv
+    return (x * inv + shift).astype(dtype)
 
 
-def conv(inputs, kernel, strides=1, padding: str = "valid", data_format=None,
-         dilation_rate=1):
-    """N-d convolution; `kernel` is (*spatial, in_channels / groups, out_channels)."""
-    rank = inputs.ndim - 2
-    spatial = "DHW"[-rank:] if rank <= 3 else None
-    lhs = f"N{spatial}C" if _to_channels_last(data_format) else f"NC{spatial}"
-    groups = inputs.shape[-1 if lhs.endswith("C") else 1] // kernel.shape[-2]
-    return lax.conv_general_dilated(
-        inputs, kernel, _spatial(strides, rank), padding.upper(),
-        rhs_dilation=_spatial(dilation_rate, rank),
-        dimension_numbers=(lhs, f"{spatial}IO", lhs), feature_group_count=groups)
+def rms_normalization(x, scale=None, axis=-1, epsilon=None):
+    """x / sqrt(mean(x²) + epsilon) * scale over `axis`."""
+    epsilon = config.epsilon() if epsilon is None else epsilon
+    x, dtype = _compute_dtype(x)
+    axis = sorted(axis) if isinstance(axis, (tuple, list)) else axis
+    out = x * lax.rsqrt(jnp.mean(jnp.square(jnp.atleast_1d(x)), axis=axis, keepdims=True)
+                        + epsilon)
+    if scale is not None:
+        out = out * jnp.asarray(scale, x.dtype)
+    return out.astype(dtype)
 
 
-def depthwise_conv(inputs, kernel, strides=1, padding: str = "valid", data_format=None,
-                   dilation_rate=1):
-    """Depthwise convolution; `kernel` is (*spatial, in_channels, depth_multiplier)."""
-    channels = kernel.shape[-2]
-    kernel = jnp.reshape(kernel, (*kernel.shape[:-2], 1, channels * kernel.shape[-1]))
-    return conv(inputs, kernel, strides, padding, data_format, dilation_rate)
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
+                          is_causal: bool = False, flash_attention=None,
+                          attn_logits_soft_cap=None):
+    """softmax(q·k * scale + bias, masked) · v for (batch, time, heads, depth) inputs.
+
+    `jax.nn.dot_product_attention` (XLA, or cuDNN when `flash_attention`).
+    """
+    if attn_logits_soft_cap is not None:
+        raise ValueError("attn_logits_soft_cap is only supported for JAX on TPU (in Keras).")
+    query, key, value = (jnp.asarray(t) for t in (query, key, value))
+    if not query.ndim == key.ndim == value.ndim == 4:
+        raise ValueError(f"dot_product_attention only supports 4D inputs. Received: "
+                         f"{query.shape}, {key.shape}, {value.shape}.")
+    dtype = jnp.result_type(query, key, value)
+    query, key, value = (t.astype(dtype) for t in (query, key, value))
+    bias = None if bias is None else jnp.asarray(bias, dtype)
+    mask = None if mask is None else jnp.asarray(mask, bool)
+    return _attention(query, key, value, bias, mask, None if scale is None else float(scale),
+                      bool(is_causal), "cudnn" if flash_attention else None)
 
 
-def _pool(inputs, init, op, pool_size, strides, padding, data_format):
-    rank = inputs.ndim - 2
-    pool = _spatial(pool_size, rank)
-    stride = _spatial(strides if strides is not None else pool_size, rank)
-    last = _to_channels_last(data_format)
-    window = (1, *pool, 1) if last else (1, 1, *pool)
-    step = (1, *stride, 1) if last else (1, 1, *stride)
-    init = jnp.array(init, inputs.dtype)
-    return lax.reduce_window(inputs, init, op, window, step, padding.upper()), window, step
+@functools.partial(jax.jit, static_argnums=(5, 6, 7))
+def _attention(query, key, value, bias, mask, scale, is_causal: bool, implementation):
+    return jax.nn.dot_product_attention(query, key, value, bias=bias, mask=mask, scale=scale,
+                                        is_causal=is_causal, implementation=implementation)
 
 
-def max_pool(inputs, pool_size, strides=None, padding: str = "valid", data_format=None):
-    return _pool(inputs, -jnp.inf, lax.max, pool_size, strides, padding, data_format)[0]
-
-
-def average_pool(inputs, pool_size, strides=None, padding: str = "valid", data_format=None):
-    """Average over each window; with 'same' padding, over its real (unpadded) elements."""
-    total, window, step = _pool(inputs, 0.0, lax.add, pool_size, strides, padding,
-                                data_format)
-    if padding.lower() == "valid":
-        return total / jnp.prod(jnp.array(window))
-    counts = lax.reduce_window(jnp.ones_like(inputs), jnp.array(0, inputs.dtype), lax.add,
-                               window, step, "SAME")
-    return total / counts
+def psnr(x1, x2, max_val):
+    """Peak signal-to-noise ratio (dB) between same-shape x1 and x2."""
+    x1, x2 = jnp.asarray(x1), jnp.asarray(x2)
+    if x1.shape != x2.shape:
+        raise ValueError(f"psnr needs equal shapes. Received: {x1.shape} and {x2.shape}")
+    mse = jnp.mean(jnp.square(x1 - x2))
+    return 20 * jnp.log10(jnp.asarray(max_val, x2.dtype)) - 10 * jnp.log10(mse)
 
 
 def binary_crossentropy(target, output, from_logits: bool = False):

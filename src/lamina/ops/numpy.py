@@ -12,20 +12,20 @@ from lamina import config
 
 # Same name, same positional arguments, same results as in Keras 3 (JAX backend).
 _SAME_AS_JNP = """
-abs absolute add all amax amin angle any append arccos arccosh arcsin arcsinh arctan arctan2
-arctanh argmax argmin argpartition argsort array_split average bincount bitwise_and
+abs absolute add all allclose amax amin angle any append arccos arccosh arcsin arcsinh arctan
+arctan2 arctanh argmax argmin argpartition argsort array_split average bincount bitwise_and
 bitwise_invert bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift bitwise_xor
-broadcast_to cbrt ceil conj conjugate copy corrcoef cos cosh count_nonzero cross cumprod cumsum
-deg2rad diag diagflat diagonal diff divide dot dsplit dstack einsum equal exp exp2
-expand_dims expm1 fabs flip fliplr flipud floor floor_divide fmax fmin fmod gcd greater
-greater_equal heaviside hsplit hstack hypot i0 imag inner isclose isfinite isin isinf isnan
-isneginf isposinf isreal kron lcm ldexp left_shift less less_equal log log10 log1p log2
+broadcast_to cbrt ceil conj conjugate copy corrcoef correlate cos cosh count_nonzero cross
+cumprod cumsum deg2rad diag diagflat diagonal diff divide dot dsplit dstack einsum equal exp
+exp2 expand_dims expm1 fabs flip fliplr flipud floor floor_divide fmax fmin fmod gcd greater
+greater_equal heaviside histogram hsplit hstack hypot i0 imag inner isclose isfinite isin isinf
+isnan isneginf isposinf isreal kron lcm ldexp left_shift less less_equal log log10 log1p log2
 logaddexp logaddexp2 logical_and logical_not logical_or logical_xor matmul max maximum median
 meshgrid min minimum mod moveaxis multiply nan_to_num nanargmax nanargmin nancumprod nancumsum
 nanmax nanmean nanmedian nanmin nanpercentile nanprod nanquantile nanstd nansum nanvar ndim
-negative nextafter nonzero not_equal outer percentile power prod ptp quantile rad2deg ravel
-real reciprocal repeat right_shift roll rot90 round searchsorted sign signbit sin sinc sinh
-sort split sqrt square squeeze stack std subtract sum swapaxes take take_along_axis tan tanh
+negative nextafter nonzero not_equal outer percentile power prod ptp quantile rad2deg ravel real
+reciprocal repeat right_shift roll rot90 round searchsorted sign signbit sin sinc sinh sort
+split sqrt square squeeze stack std subtract sum swapaxes take take_along_axis tan tanh
 tensordot tile trace transpose trapezoid tril triu true_divide trunc unravel_index vander var
 vdot vsplit vstack
 """.split()
@@ -89,6 +89,19 @@ def full_like(x, fill_value, dtype=None):
     return jnp.full_like(x, fill_value, dtype=dtype)
 
 
+def _window(jnp_window):
+    def window(x, *args):
+        return jnp_window(x, *args).astype(config.floatx())
+
+    window.__name__ = jnp_window.__name__
+    window.__doc__ = f"`jnp.{jnp_window.__name__}` in floatx."
+    return window
+
+
+bartlett, blackman, hamming, hanning, kaiser = (
+    _window(f) for f in (jnp.bartlett, jnp.blackman, jnp.hamming, jnp.hanning, jnp.kaiser))
+
+
 def get_item(x, key):
     return x[key]
 
@@ -143,6 +156,11 @@ def select(condlist, choicelist, default=0):
     return jnp.select(condlist, choicelist, default)
 
 
+def slogdet(x) -> tuple:
+    """(sign, log|det|) of square matrices."""
+    return tuple(jnp.linalg.slogdet(x))
+
+
 def size(x):
     return jnp.size(x)
 
@@ -151,8 +169,24 @@ def tri(N, M=None, k: int = 0, dtype=None):  # noqa: N803 - Keras's names
     return jnp.tri(N, M=M, k=k, dtype=_floatx(dtype))
 
 
-def unstack(x, num=None, axis: int = 0):
-    return [jnp.squeeze(part, axis) for part in jnp.split(x, x.shape[axis], axis=axis)]
+def unique(x, sorted: bool = True, return_index: bool = False,  # noqa: A002 - Keras's name
+           return_inverse: bool = False, return_counts: bool = False, axis=None, size=None,
+           fill_value=None):
+    """`jnp.unique` with Keras's argument order; pass `size` to use it under `jit`."""
+    return jnp.unique(x, return_index=return_index, return_inverse=return_inverse,
+                      return_counts=return_counts, axis=axis, equal_nan=False, size=size,
+                      sorted=sorted, fill_value=fill_value)
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    if not callable(pyfunc):
+        raise ValueError(f"Expected `pyfunc` to be a callable. Received: pyfunc={pyfunc}")
+    return jnp.vectorize(pyfunc, excluded=excluded or set(), signature=signature)
+
+
+def view(x, dtype=None):
+    """The same bytes seen as `dtype`."""
+    return jnp.asarray(x).view(dtype)
 
 
 def where(condition, x1=None, x2=None):
@@ -169,8 +203,9 @@ def zeros_like(x, dtype=None):
     return jnp.zeros_like(x, dtype=dtype)
 
 
-__all__ = sorted([*_SAME_AS_JNP, "arange", "array", "clip", "concatenate", "digitize", "divide_no_nan",
-                  "empty", "empty_like", "eye", "full", "full_like", "geomspace", "get_item",
-                  "identity", "linspace", "logspace", "mean", "ones", "ones_like", "pad",
-                  "reshape", "select", "size", "tri", "unstack", "where", "zeros",
-                  "zeros_like"])
+__all__ = sorted([*_SAME_AS_JNP, "arange", "array", "bartlett", "blackman", "clip",
+                  "concatenate", "digitize", "divide_no_nan", "empty", "empty_like", "eye",
+                  "full", "full_like", "geomspace", "get_item", "hamming", "hanning", "identity",
+                  "kaiser", "linspace", "logspace", "mean", "ones", "ones_like", "pad",
+                  "reshape", "select", "size", "slogdet", "tri", "unique",
+                  "vectorize", "view", "where", "zeros", "zeros_like"])
