@@ -10,7 +10,6 @@ import functools
 
 import jax
 import jax.numpy as jnp
-import optax
 from jax import lax
 
 __all__ = ["ctc_decode", "ctc_loss"]
@@ -37,6 +36,8 @@ def ctc_loss(target, output, target_length, output_length, mask_index: int = 0):
 
 @functools.partial(jax.jit, static_argnums=4)
 def _ctc_loss(target, output, target_length, output_length, blank: int):
+    import optax  # deferred: `import lamina.ops` stays light
+
     return optax.ctc_loss(output, _padding(output_length, output.shape[1], output.dtype),
                           target, _padding(target_length, target.shape[1], output.dtype),
                           blank_id=blank)
