@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test data bench clean
+.PHONY: demo test data bench bench-setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,13 @@ demo: $(STAMP) data
 test: $(STAMP) data
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q
 
-bench: $(STAMP) data
-	for b in mlp cnn lstm; do $(BIN)/python benchmarks/$$b.py || exit 1; done
+# The peers' venvs (tensorflow-cpu, the CPU build of torch) under benchmarks/.venvs; idempotent.
+bench-setup: $(STAMP) data
+	PYTHON=$(PYTHON) bash benchmarks/setup_peers.sh
+
+# The full side-by-side run (about 30-40 min on 2 cores); `benchmarks/run.py --quick` smoke-tests.
+bench: bench-setup
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

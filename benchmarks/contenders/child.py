@@ -1,0 +1,107 @@
+"""What every contender process shares: the workloads, arguments, data, clocks and the report.
+
+A contender script builds its model and trains it; this module supplies the rest, so that every
+framework sees the same data, the same batch size and the same measurements. numpy only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import fashion
+
+BATCH = 32
+LEARNING_RATE = 1e-3
+DROPOUT = 0.2  # the MLP's
+RESULT_TAG = "BENCH_RESULT "  # the parent reads the line that starts with this
+INPUT_SHAPES = {"mlp": (28, 28), "cnn": (28, 28, 1), "lstm": (28, 28)}
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """The arguments that the parent passes to every contender."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--workload", choices=sorted(INPUT_SHAPES), required=True)
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--train-limit", type=int, default=0, help="first N training samples; 0: all")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--predict-calls", type=int, default=0, help="0: no latency measurement")
+    return p
+
+
+@dataclass
+class Data:
+    """Training and test arrays, float32 in [0, 1], shaped for the workload; int64 labels."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def load(workload: str, train_limit: int = 0) -> Data:
+    """The Fashion-MNIST arrays for `workload` (a channel axis for the CNN)."""
+    (x, y), (xt, yt) = fashion.load_data()
+    if train_limit:
+        x, y = x[:train_limit], y[:train_limit]
+    shape = INPUT_SHAPES[workload]
+    x = (x.astype(np.float32) / 255.0).reshape((-1, *shape))
+    xt = (xt.astype(np.float32) / 255.0).reshape((-1, *shape))
+    return Data(x, y.astype(np.int64), xt, yt.astype(np.int64))
+
+
+@dataclass
+class EpochClock:
+    """Wall and process-CPU time of each epoch; the wall-clock instant epoch 1 ended."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    first_epoch_end: float | None = None
+    _start: tuple[float, float] = (0.0, 0.0)
+
+    def begin(self) -> None:
+        """Call as an epoch starts."""
+        self._start = (time.perf_counter(), time.process_time())
+
+    def end(self) -> None:
+        """Call as an epoch ends (after its work is done, not merely dispatched)."""
+        self.wall.append(time.perf_counter() - self._start[0])
+        self.cpu.append(time.process_time() - self._start[1])
+        if self.first_epoch_end is None:
+            self.first_epoch_end = time.time()
+
+
+def predict_latency(predict: Callable[[np.ndarray], object], sample: np.ndarray,
+                    calls: int, warmup: int = 10) -> float:
+    """Median seconds of `predict(sample)` over `calls` calls after `warmup` untimed ones."""
+    for _ in range(warmup):
+        predict(sample)
+    times = []
+    for _ in range(calls):
+        t = time.perf_counter()
+        predict(sample)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def epoch_batches(n: int, rng: np.random.Generator) -> np.ndarray:
+    """A shuffled epoch as (steps, BATCH) sample indices; hand loops drop a last partial batch."""
+    steps = n // BATCH
+    return rng.permutation(n)[:steps * BATCH].reshape(steps, BATCH)
+
+
+def report(clock: EpochClock, accuracy: float, predict_s: float | None = None,
+           **extra: object) -> None:
+    """Print the result line: times, accuracy, latency and this process's peak RSS (MiB)."""
+    result = {"epoch_wall": clock.wall, "epoch_cpu": clock.cpu,
+              "first_epoch_end": clock.first_epoch_end, "accuracy": float(accuracy),
+              "predict_s": predict_s,
+              "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}
+    print(RESULT_TAG + json.dumps(result), flush=True)

@@ -1,0 +1,78 @@
+"""The Keras-API contenders: one Sequential model, fit(verbose=0), timed by a Callback.
+
+`--api lamina` (`import lamina as keras`), `--api keras-jax` (Keras 3, KERAS_BACKEND=jax) or
+`--api tf-keras` (`tf.keras` from tensorflow-cpu; Keras 3 on the TensorFlow backend for TF >= 2.16).
+Every framework keeps its own defaults (compile, steps_per_execution, jit).
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+import child
+
+BACKENDS = {"lamina": "jax", "keras-jax": "jax", "tf-keras": "tensorflow"}
+
+
+def import_keras(api: str) -> ModuleType:
+    """The `keras` module of the contender `api`."""
+    os.environ["KERAS_BACKEND"] = BACKENDS[api]
+    if api == "lamina":
+        import lamina as keras
+    elif api == "keras-jax":
+        import keras
+    else:
+        import tensorflow as tf
+        keras = tf.keras
+    return keras
+
+
+def build(keras: ModuleType, workload: str):
+    """The workload's model, compiled with Adam and sparse categorical crossentropy."""
+    layers = keras.layers
+    body = {
+        "mlp": [layers.Flatten(), layers.Dense(128, activation="relu"),
+                layers.Dropout(child.DROPOUT), layers.Dense(64, activation="relu")],
+        "cnn": [layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
+                layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
+                layers.Flatten(), layers.Dense(128, activation="relu")],
+        "lstm": [layers.LSTM(128)],
+    }[workload]
+    model = keras.Sequential([layers.Input(child.INPUT_SHAPES[workload]), *body,
+                              layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(child.LEARNING_RATE),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def main() -> None:
+    """Train, evaluate, time single-sample predict and report."""
+    p = child.parser(__doc__.splitlines()[0])
+    p.add_argument("--api", choices=sorted(BACKENDS), required=True)
+    args = p.parse_args()
+    keras = import_keras(args.api)
+    data = child.load(args.workload, args.train_limit)
+    keras.utils.set_random_seed(args.seed)
+    clock = child.EpochClock()
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            clock.begin()
+
+        def on_epoch_end(self, epoch, logs=None):
+            clock.end()
+
+    model = build(keras, args.workload)
+    model.fit(data.x, data.y, batch_size=child.BATCH, epochs=args.epochs, verbose=0,
+              callbacks=[Timer()])
+    accuracy = model.evaluate(data.x_test, data.y_test, verbose=0)[1]
+    latency = None
+    if args.predict_calls:
+        latency = child.predict_latency(lambda s: model.predict(s, verbose=0),
+                                        data.x_test[:1], args.predict_calls)
+    child.report(clock, accuracy, latency)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""The pure part of the benchmark suite: medians, ratios, the target checklist and markdown.
+
+No benchmark runs here and nothing beyond the standard library is imported, so the test suite
+can check it on made-up numbers (tests/test_bench_report.py).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+SUBJECT = "lamina"
+Samples = dict[str, dict[str, list[float]]]  # contender -> measure -> samples
+Medians = dict[str, dict[str, float | None]]  # contender -> measure -> median (None: no data)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One row of the result tables."""
+
+    key: str
+    label: str
+    unit: str
+    digits: int = 3
+    ratio: bool = True  # in the lamina / peer table
+
+
+MEASURES = (
+    Measure("mlp_epoch_wall", "MLP steady epoch, wall", "s"),
+    Measure("mlp_epoch_cpu", "MLP steady epoch, CPU", "s"),
+    Measure("cnn_epoch_wall", "CNN steady epoch, wall", "s"),
+    Measure("cnn_epoch_cpu", "CNN steady epoch, CPU", "s"),
+    Measure("lstm_epoch_wall", "LSTM steady epoch, wall", "s"),
+    Measure("lstm_epoch_cpu", "LSTM steady epoch, CPU", "s"),
+    Measure("predict_ms", "MLP single-sample predict", "ms", 3),
+    Measure("import_s", "import time (fresh process)", "s"),
+    Measure("first_epoch_s", "process start to end of MLP epoch 1", "s", 2),
+    Measure("rss_mib", "MLP run peak RSS", "MiB", 0),
+    Measure("mlp_accuracy", "MLP test accuracy", "", 4, ratio=False),
+    Measure("cnn_accuracy", "CNN test accuracy", "", 4, ratio=False),
+    Measure("lstm_accuracy", "LSTM test accuracy", "", 4, ratio=False),
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A goal of the form: lamina's `measure` <= `limit` x `peer`'s."""
+
+    text: str
+    measure: str
+    peer: str
+    limit: float
+
+
+TARGETS = (
+    Target("MLP steady epoch <= 0.6x Keras-JAX", "mlp_epoch_wall", "keras-jax", 0.6),
+    Target("MLP steady epoch <= 1.05x hand-written JAX scan", "mlp_epoch_wall", "jax-scan", 1.05),
+    Target("CNN steady epoch <= 1.0x PyTorch loop", "cnn_epoch_wall", "torch", 1.0),
+    Target("LSTM steady epoch <= 1.0x PyTorch nn.LSTM", "lstm_epoch_wall", "torch", 1.0),
+    Target("import lamina <= 0.7x import keras", "import_s", "keras-jax", 0.7),
+    Target("process start to end of first MLP epoch <= 0.7x Keras-JAX", "first_epoch_s",
+           "keras-jax", 0.7),
+    Target("single-sample predict <= 0.1x Keras-JAX", "predict_ms", "keras-jax", 0.1),
+    Target("single-sample predict <= 2x PyTorch no_grad", "predict_ms", "torch", 2.0),
+    Target("peak RSS of the MLP run <= 0.8x Keras-JAX", "rss_mib", "keras-jax", 0.8),
+)
+
+
+def medians(samples: Samples) -> Medians:
+    """The median of every contender's samples of every measure; None where there are none."""
+    return {contender: {key: statistics.median(values) if values else None
+                        for key, values in by_measure.items()}
+            for contender, by_measure in samples.items()}
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, or None when either is missing or the denominator is 0."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def check(target: Target, table: Medians) -> tuple[float | None, str]:
+    """The measured ratio lamina / peer for `target` and 'met', 'missed' or 'not measured'."""
+    r = ratio(table.get(SUBJECT, {}).get(target.measure),
+              table.get(target.peer, {}).get(target.measure))
+    if r is None:
+        return None, "not measured"
+    return r, "met" if r <= target.limit else "missed"
+
+
+def fmt(value: float | None, digits: int, unit: str = "") -> str:
+    """A number with `digits` decimals and its unit; an em dash when missing."""
+    if value is None:
+        return "—"
+    return f"{value:.{digits}f}{' ' + unit if unit else ''}"
+
+
+def markdown_table(headers: list[str], rows: list[list[str]], numeric: bool = True) -> str:
+    """A markdown table, columns padded to line up; the first column left-aligned, the rest
+    right-aligned when `numeric`, else left-aligned too."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+
+    def line(cells: list[str]) -> str:
+        padded = [c.rjust(w) if i and numeric else c.ljust(w)
+                  for i, (c, w) in enumerate(zip(cells, widths))]
+        return "| " + " | ".join(padded) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ":") if i and numeric else (":" + "-" * (w + 1))
+                          for i, w in enumerate(widths)) + "|"
+    return "\n".join([line(headers), rule, *map(line, rows)])
+
+
+def medians_table(table: Medians, contenders: list[str]) -> str:
+    """Measures down, contenders across: the medians."""
+    rows = [[m.label, *(fmt(table[c].get(m.key), m.digits, m.unit) for c in contenders)]
+            for m in MEASURES if any(table[c].get(m.key) is not None for c in contenders)]
+    return markdown_table(["measure", *contenders], rows)
+
+
+def ratios_table(table: Medians, peers: list[str]) -> str:
+    """Measures down, peers across: lamina / peer (below 1: lamina is smaller, i.e. better)."""
+    rows = []
+    for m in MEASURES:
+        if not m.ratio or table.get(SUBJECT, {}).get(m.key) is None:
+            continue
+        cells = [ratio(table[SUBJECT][m.key], table[p].get(m.key)) for p in peers]
+        rows.append([m.label, *(fmt(r, 2) + ("x" if r is not None else "") for r in cells)])
+    return markdown_table(["lamina / peer", *peers], rows)
+
+
+def checklist(table: Medians) -> str:
+    """The targets as a markdown checklist with each measured ratio and its verdict."""
+    lines = []
+    for target in TARGETS:
+        r, verdict = check(target, table)
+        mark = "x" if verdict == "met" else " "
+        measured = f"measured {r:.2f}x ({verdict})" if r is not None else verdict
+        lines.append(f"- [{mark}] {target.text}: {measured}")
+    return "\n".join(lines)
+
+
+def versions_table(versions: dict[str, dict[str, str]]) -> str:
+    """Contenders down: the Python and package versions each one ran with."""
+    rows = [[c, ", ".join(f"{name} {v}" for name, v in packages.items())]
+            for c, packages in versions.items()]
+    return markdown_table(["contender", "versions"], rows, numeric=False)
+
+
+def document(title: str, facts: list[tuple[str, str]], table: Medians,
+             versions: dict[str, dict[str, str]], notes: list[str]) -> str:
+    """The whole markdown report: facts, versions, medians, ratios, targets, notes."""
+    contenders = list(table)
+    peers = [c for c in contenders if c != SUBJECT]
+    parts = [f"# {title}", "\n".join(f"- {name}: {value}" for name, value in facts),
+             "## Versions", versions_table(versions),
+             "## Medians", medians_table(table, contenders)]
+    if SUBJECT in table and peers:
+        parts += ["## Ratios lamina / peer (below 1.00x: lamina is faster or smaller)",
+                  ratios_table(table, peers), "## Targets", checklist(table)]
+    parts += ["## Notes", "\n".join(f"- {note}" for note in notes)]
+    return "\n\n".join(parts) + "\n"

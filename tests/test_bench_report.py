@@ -1,0 +1,140 @@
+"""The pure parts of benchmarks/run.py on made-up numbers: medians, ratios, the target checklist,
+markdown tables and the run plans. Runs no benchmark; imports neither torch nor tensorflow."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load(name: str, path: Path):
+    """Import a benchmarks/ module by path, leaving sys.path and sys.modules as they were."""
+    saved_path, saved_report = list(sys.path), sys.modules.get("report")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = saved_path
+        if saved_report is None:
+            sys.modules.pop("report", None)
+        else:
+            sys.modules["report"] = saved_report
+    return module
+
+
+report = _load("bench_report", BENCH / "report.py")
+run = _load("bench_run", BENCH / "run.py")
+
+
+def test_medians_of_each_measure_and_none_without_samples():
+    samples = {"lamina": {"a": [3.0, 1.0, 2.0], "b": [4.0, 1.0], "c": []}}
+    assert report.medians(samples) == {"lamina": {"a": 2.0, "b": 2.5, "c": None}}
+
+
+def test_ratio_is_none_when_a_side_is_missing_or_zero():
+    assert report.ratio(1.0, 4.0) == 0.25
+    assert report.ratio(None, 4.0) is None
+    assert report.ratio(1.0, None) is None
+    assert report.ratio(1.0, 0.0) is None
+
+
+def test_target_met_at_the_limit_missed_above_and_not_measured_without_the_peer():
+    target = report.Target("t", "m", "peer", 0.5)
+    assert report.check(target, {"lamina": {"m": 1.0}, "peer": {"m": 2.0}}) == (0.5, "met")
+    assert report.check(target, {"lamina": {"m": 1.5}, "peer": {"m": 2.0}}) == (0.75, "missed")
+    assert report.check(target, {"lamina": {"m": 1.0}}) == (None, "not measured")
+    assert report.check(target, {"lamina": {"m": None}, "peer": {"m": 2.0}}) == (
+        None, "not measured")
+
+
+def test_checklist_lists_every_target_with_its_ratio_and_verdict():
+    table = {"lamina": {"mlp_epoch_wall": 1.0, "import_s": 0.8, "predict_ms": 0.05},
+             "keras-jax": {"mlp_epoch_wall": 2.0, "import_s": 1.0, "predict_ms": 1.0},
+             "torch": {"predict_ms": 0.02}}
+    assert report.checklist(table).splitlines() == [
+        "- [x] MLP steady epoch <= 0.6x Keras-JAX: measured 0.50x (met)",
+        "- [ ] MLP steady epoch <= 1.05x hand-written JAX scan: not measured",
+        "- [ ] CNN steady epoch <= 1.0x PyTorch loop: not measured",
+        "- [ ] LSTM steady epoch <= 1.0x PyTorch nn.LSTM: not measured",
+        "- [ ] import lamina <= 0.7x import keras: measured 0.80x (missed)",
+        "- [ ] process start to end of first MLP epoch <= 0.7x Keras-JAX: not measured",
+        "- [x] single-sample predict <= 0.1x Keras-JAX: measured 0.05x (met)",
+        "- [ ] single-sample predict <= 2x PyTorch no_grad: measured 2.50x (missed)",
+        "- [ ] peak RSS of the MLP run <= 0.8x Keras-JAX: not measured",
+    ]
+
+
+def test_markdown_table_pads_and_aligns():
+    assert report.markdown_table(["x", "value"], [["long name", "1"], ["b", "22.5"]]) == (
+        "| x         | value |\n"
+        "|:----------|------:|\n"
+        "| long name |     1 |\n"
+        "| b         |  22.5 |")
+    assert report.markdown_table(["a", "b"], [["1", "two"]], numeric=False) == (
+        "| a | b   |\n"
+        "|:--|:----|\n"
+        "| 1 | two |")
+
+
+def test_fmt_uses_digits_and_unit_and_a_dash_when_missing():
+    assert report.fmt(1.23456, 3, "s") == "1.235 s"
+    assert report.fmt(812.6, 0, "MiB") == "813 MiB"
+    assert report.fmt(0.85, 4) == "0.8500"
+    assert report.fmt(None, 2, "s") == "—"
+
+
+def test_medians_and_ratio_tables_skip_unmeasured_rows():
+    table = {"lamina": {"mlp_epoch_wall": 1.0, "mlp_accuracy": 0.86},
+             "torch": {"mlp_epoch_wall": 4.0, "mlp_accuracy": 0.87}}
+    assert report.medians_table(table, ["lamina", "torch"]) == (
+        "| measure                |  lamina |   torch |\n"
+        "|:-----------------------|--------:|--------:|\n"
+        "| MLP steady epoch, wall | 1.000 s | 4.000 s |\n"
+        "| MLP test accuracy      |  0.8600 |  0.8700 |")
+    assert report.ratios_table(table, ["torch"]) == (
+        "| lamina / peer          | torch |\n"
+        "|:-----------------------|------:|\n"
+        "| MLP steady epoch, wall | 0.25x |")
+
+
+def test_document_has_every_section_in_order():
+    table = {"lamina": {"import_s": 0.5}, "keras-jax": {"import_s": 1.0}}
+    text = report.document("T", [("cores", "2")], table,
+                           {"lamina": {"python": "3.11.7", "jax": "0.10.2"}}, ["a note"])
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert headings == ["# T", "## Versions", "## Medians",
+                        "## Ratios lamina / peer (below 1.00x: lamina is faster or smaller)",
+                        "## Targets", "## Notes"]
+    assert "- cores: 2" in text and "| lamina    | python 3.11.7, jax 0.10.2 |" in text
+    assert "- [x] import lamina <= 0.7x import keras: measured 0.50x (met)" in text
+    assert text.endswith("- a note\n")
+
+
+def test_quick_and_full_plans_differ_only_in_parameters():
+    quick = run.make_plan(run.parse_args(["--quick"]))
+    assert (quick.reps, quick.epochs, quick.train_limit) == (
+        1, {"mlp": 2, "cnn": 2, "lstm": 2}, {"mlp": 0, "cnn": 10000, "lstm": 10000})
+    full = run.make_plan(run.parse_args([]))
+    assert (full.reps, full.epochs, full.train_limit, full.workloads) == (
+        3, {"mlp": 3, "cnn": 2, "lstm": 2}, {"mlp": 0, "cnn": 0, "lstm": 0}, ("mlp", "cnn", "lstm"))
+    chosen = run.make_plan(run.parse_args(["--reps", "2", "--epochs", "4", "--only", "lstm,mlp"]))
+    assert (chosen.reps, chosen.epochs["cnn"], chosen.workloads) == (2, 4, ("mlp", "lstm"))
+
+
+@pytest.mark.parametrize("argv", [["--epochs", "1"], ["--reps", "0"], ["--only", "gan"],
+                                  ["--contenders", "lamina,mxnet"]])
+def test_bad_arguments_are_refused(argv):
+    with pytest.raises(SystemExit):
+        run.parse_args(argv)
+
+
+def test_jax_scan_passes_its_chunk_per_workload():
+    scan = next(c for c in run.CONTENDERS if c.name == "jax-scan")
+    assert scan.argv("cnn")[-2:] == ["--chunk", str(run.SCAN_CHUNKS["cnn"])]
+    lamina = next(c for c in run.CONTENDERS if c.name == "lamina")
+    assert "--chunk" not in lamina.argv("cnn")
