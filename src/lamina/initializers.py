@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina import config as _config
+from lamina import initializer_sampling as sampling
 from lamina import random as _random
 from lamina._catalog import Catalog, Configurable
 
@@ -118,7 +119,7 @@ class RandomInitializer(Initializer):
 class _Gaussian(RandomInitializer):
     """Shared body of RandomNormal and TruncatedNormal: `sample(shape, mean, stddev, ...)`."""
 
-    sample = staticmethod(_random.normal)
+    sample = staticmethod(sampling.normal)
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed=None):
         self.mean = mean
@@ -141,7 +142,7 @@ class RandomNormal(_Gaussian):
 class TruncatedNormal(_Gaussian):
     """Normal samples redrawn beyond two standard deviations (mean 0, stddev 0.05 default)."""
 
-    sample = staticmethod(_random.truncated_normal)
+    sample = staticmethod(sampling.truncated_normal)
 
 
 @_catalog.register("uniform")
@@ -154,7 +155,7 @@ class RandomUniform(RandomInitializer):
         super().__init__(seed)
 
     def __call__(self, shape: Shape, dtype=None) -> jax.Array:
-        return _random.uniform(shape, self.minval, self.maxval, _dtype(dtype), self.seed)
+        return sampling.uniform(shape, self.minval, self.maxval, _dtype(dtype), self.seed)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "minval": self.minval, "maxval": self.maxval}
@@ -209,11 +210,11 @@ class VarianceScaling(RandomInitializer):
         variance, dtype = self.variance(shape), _dtype(dtype)
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
-            return _random.uniform(shape, -limit, limit, dtype, self.seed)
+            return sampling.uniform(shape, -limit, limit, dtype, self.seed)
         if self.distribution == "untruncated_normal":
-            return _random.normal(shape, 0.0, math.sqrt(variance), dtype, self.seed)
+            return sampling.normal(shape, 0.0, math.sqrt(variance), dtype, self.seed)
         stddev = math.sqrt(variance) / TRUNCATED_NORMAL_STDDEV
-        return _random.truncated_normal(shape, 0.0, stddev, dtype, self.seed)
+        return sampling.truncated_normal(shape, 0.0, stddev, dtype, self.seed)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "scale": self.scale, "mode": self.mode,
@@ -288,7 +289,7 @@ class Orthogonal(RandomInitializer):
             )
         rows, cols = math.prod(shape[:-1]), shape[-1]
         work = jnp.promote_types(dtype, jnp.float32)  # QR needs float32 or wider
-        a = _random.normal((max(rows, cols), min(rows, cols)), dtype=work, seed=self.seed)
+        a = sampling.normal((max(rows, cols), min(rows, cols)), dtype=work, seed=self.seed)
         q, r = jnp.linalg.qr(a)
         q = q * jnp.sign(jnp.diag(r))
         if rows < cols:

@@ -95,6 +95,13 @@ def draw_key(seed: int | SeedGenerator | jax.Array | None = None) -> jax.Array:
     return seed
 
 
+def host_generator(key: jax.Array) -> np.random.Generator:
+    """A NumPy generator seeded by a (concrete) JAX key: host-side draws that compile nothing
+    and follow the same seeds as the key stream."""
+    data = key if jnp.issubdtype(key.dtype, jnp.integer) else jax.random.key_data(key)
+    return np.random.default_rng(np.asarray(data).astype(np.uint64).tolist())
+
+
 def _dtype(dtype):
     return jnp.dtype(dtype or config.floatx())
 

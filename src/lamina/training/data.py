@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import jax
-import jax.numpy as jnp
+
 import numpy as np
 
 from lamina import config, errors
@@ -33,7 +33,8 @@ class ArrayData:
     def on_device(self) -> tuple:
         """(x, y, sample_weight) as device arrays, copied once and reused every epoch."""
         if self._device is None:
-            self._device = jax.tree_util.tree_map(jnp.asarray,
+            # device_put copies once; jnp.asarray would stage a second, aligned host copy
+            self._device = jax.tree_util.tree_map(jax.device_put,
                                                   (self.x, self.y, self.sample_weight))
         return self._device
 
@@ -118,11 +119,19 @@ def to_host_arrays(x, y=None, sample_weight=None) -> tuple:
         raise errors.DataError("The input data is empty (0 samples). Pass at least one sample.")
     for name, value in (("x", x), ("y", y)):
         for leaf in jax.tree_util.tree_leaves(value):
-            if np.issubdtype(leaf.dtype, np.floating) and np.isnan(leaf).any():
+            if _has_nan(leaf):
                 warnings.warn(f"{name} contains NaN values ({int(np.isnan(leaf).sum())} of them): "
                               "the loss and the weights will become NaN. Clean or impute them.",
                               stacklevel=4)
     return x, y, sample_weight
+
+
+def _has_nan(array: np.ndarray) -> bool:
+    """Whether a float array holds a NaN, without a full-size temporary (a sum is NaN when any
+    element is; only then, or for +inf + -inf, is the exact elementwise check run)."""
+    if not np.issubdtype(array.dtype, np.floating):
+        return False
+    return bool(np.isnan(array.sum())) and bool(np.isnan(array).any())
 
 
 def _as_numeric_structure(value, what: str):

@@ -110,10 +110,9 @@ def _steps_per_call(engine: Engine, callbacks, total_steps: int) -> int:
 def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: int,
                 shuffle: bool, step_limit, callbacks, hook: str):
     device_data, batch_order = feed.stage(data, batch_size)
-    rng, shuffle_key = jax.random.split(state.rng)
-    if shuffle:  # the order follows the train state's key, so a resumed run repeats it
-        state = state._replace(rng=rng)
-    index, mask = batch_order(shuffle_key, bool(shuffle))
+    # the order follows the train state's key (advanced by every step), so a resumed run
+    # repeats it
+    index, mask = batch_order(state.rng, bool(shuffle))
     total = index.shape[0] if step_limit is None else min(step_limit, index.shape[0])
     step = 0
     results = engine.results()
@@ -325,7 +324,7 @@ def _predict_one_batch(predict_batch, state, data, batch_size: int, cbs):
 
 def _predict_arrays(engine, state, data, batch_size, steps, cbs):
     (x, _, _), batch_order = feed.stage(data, batch_size)
-    index, _ = batch_order(jnp.zeros((2,), jnp.uint32), False)
+    index, _ = batch_order(None, False)
     total = index.shape[0] if steps is None else min(steps, index.shape[0])
     pieces, step = [], 0
     for k in fused.chunk_schedule(total, _steps_per_call(engine, cbs, total)):
