@@ -6,9 +6,12 @@ until the test kills it at a random moment."""
 
 import os
 import random
+import queue
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import lamina
@@ -43,22 +46,31 @@ def _build():
                               lamina.layers.Dense(10)])
 
 
+def _line_reader(process) -> queue.Queue:
+    """The server's output lines, read by a thread, so a wait can time out instead of hanging."""
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],
+                     daemon=True).start()
+    return lines
+
+
 def test_sigkill_during_saves_never_leaves_a_broken_file(tmp_path):
     rng = random.Random(0)
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(tmp_path)], text=True,
                               env={**os.environ, "JAX_PLATFORMS": "cpu"},
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    kills, completed = 0, 0
+    kills, completed, lines = 0, 0, _line_reader(server)
     try:
         for _ in range(30):
             server.stdin.write("go\n")
             server.stdin.flush()
-            line = server.stdout.readline()
-            while not line.startswith("pid "):
-                completed += line.startswith("saved")
-                line = server.stdout.readline()
+            saver = None
+            while saver is None:  # a saver killed mid-line can glue its text to the pid line
+                line = lines.get(timeout=60)  # queue.Empty: the server stopped answering
+                completed += line.count("saved")
+                saver = re.search(r"pid (\d+)", line)
             time.sleep(rng.uniform(0.05, 0.6))
-            os.kill(int(line.split()[1]), signal.SIGKILL)
+            os.kill(int(saver.group(1)), signal.SIGKILL)
             kills += 1
     finally:
         server.kill()
