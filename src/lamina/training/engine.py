@@ -100,17 +100,18 @@ def _constrained(step: Callable) -> Callable:
     return lambda state, batch: step(state, constrain_batch(batch))
 
 
+def pad_rows(tree, size: int):
+    """Every host array of `tree` padded with zero rows up to `size` rows."""
+    def fill(a):
+        pad = size - len(a)
+        return a if pad <= 0 else np.concatenate([a, np.zeros((pad, *a.shape[1:]), a.dtype)])
+
+    return jax.tree_util.tree_map(fill, tree)
+
+
 def pad_batch(batch: tuple, size: int) -> tuple:
     """Pad a host batch (x, y, w) to `size` rows and return (x, y, w, mask) for the step."""
     x, y, w = batch
     rows = len(jax.tree_util.tree_leaves(x)[0])
-    pad = size - rows
-
-    def fill(a):
-        if a is None or pad <= 0:
-            return a
-        return np.concatenate([a, np.zeros((pad, *a.shape[1:]), a.dtype)])
-
-    mask = np.concatenate([np.ones(rows, np.float32), np.zeros(max(pad, 0), np.float32)])
-    pad_all = lambda v: jax.tree_util.tree_map(fill, v)  # noqa: E731
-    return (pad_all(x), pad_all(y), fill(w), jnp.asarray(mask))
+    mask = np.concatenate([np.ones(rows, np.float32), np.zeros(max(size - rows, 0), np.float32)])
+    return (*pad_rows((x, y, w), size), jnp.asarray(mask))

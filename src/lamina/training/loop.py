@@ -19,7 +19,7 @@ from lamina.distribution.host import tree_to_host
 from lamina.training import data as data_module
 from lamina.training import feed, fused
 from lamina.training.compile import check_targets
-from lamina.training.engine import Engine, pad_batch
+from lamina.training.engine import Engine, pad_batch, pad_rows
 from lamina.training.logs import LazyLogs, materialize
 from lamina.training.state import TrainState, from_model, inference_state, to_model
 
@@ -314,8 +314,7 @@ def _predict_one_batch(predict_batch, state, data, batch_size: int, cbs):
     power of two, so a handful of shapes compile at most (never one per row count)."""
     rows = data.num_samples
     bucket = min(1 << (rows - 1).bit_length(), batch_size)
-    x = jax.tree_util.tree_map(lambda a: np.concatenate(
-        [a, np.zeros((bucket - rows, *a.shape[1:]), a.dtype)]) if bucket > rows else a, data.x)
+    x = pad_rows(data.x, bucket)
     cbs.on_predict_batch_begin(0)
     out = predict_batch(state, x)
     cbs.on_predict_batch_end(0, LazyLogs(lambda: {"outputs": out}))
