@@ -19,6 +19,17 @@ import numpy as np
 from lamina.distribution.host import to_host
 
 _local = threading.local()
+_tracking = [0]  # bumped whenever a layer or variable changes in a way that can alter weight lists
+
+
+def tracking_version() -> int:
+    """A number that changes whenever any layer's attributes, weights or a variable's
+    `trainable` flag change, so callers can cache a model's weight lists behind it."""
+    return _tracking[0]
+
+
+def tracking_changed() -> None:
+    _tracking[0] += 1
 
 
 def _bindings() -> list[dict]:
@@ -35,9 +46,18 @@ class Variable:
         self._value = jnp.asarray(value, dtype=dtype)
         self.name = name
         self.path = path or name
-        self.trainable = trainable
+        self._trainable = trainable
         self.regularizer = regularizer
         self.constraint = constraint
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = value
+        tracking_changed()
 
     # -- reading -------------------------------------------------------------------------
     @property

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 
 from lamina import config, errors
 from lamina.layers.input_spec import InputSpec, shape_str
-from lamina.variables import Variable
+from lamina.variables import Variable, tracking_changed
 
 _name_counts: dict[str, int] = defaultdict(int)
 _loss_collectors = threading.local()
@@ -113,6 +113,7 @@ class Layer:
                     self._tracked_layers.append(layer)
                     self._adopt(layer)
         object.__setattr__(self, key, value)
+        tracking_changed()
 
     @property
     def path(self) -> str:
@@ -147,6 +148,7 @@ class Layer:
                        path=f"{self.path}/{name}", regularizer=regularizers.get(regularizer),
                        constraint=constraints.get(constraint), dtype=dtype)
         self._own_variables.append(var)
+        tracking_changed()
         return var
 
     def _flatten_layers(self) -> Iterator[Layer]:

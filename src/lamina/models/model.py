@@ -17,6 +17,7 @@ from lamina.training import loop
 from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import materialize
 from lamina.training.state import from_model, to_model
+from lamina.variables import tracking_version
 
 
 class Model(Layer):
@@ -93,6 +94,16 @@ class Model(Layer):
     def _output_shape_for(self, x):
         """The output shape(s) of the model for data `x` (a structure for several outputs)."""
         return self.compute_output_shape(_batchless_shapes(x))
+
+    def _variable_lists(self) -> tuple[list, list]:
+        """(trainable_weights, non_trainable_weights), walked again only after a layer or
+        variable changed (cheap enough for the per-call latency path of predict)."""
+        version = tracking_version()
+        memo = self.__dict__.get("_variable_memo")
+        if memo is None or memo[0] != version:
+            memo = (version, (self.trainable_weights, self.non_trainable_weights))
+            object.__setattr__(self, "_variable_memo", memo)  # not a tracked change
+        return memo[1]
 
     def _ensure_built_for(self, x) -> None:
         """Build on the first data seen, or check the data against the built input shape."""

@@ -10,16 +10,15 @@ import numbers
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from lamina import errors
 from lamina.callbacks import CallbackList, History
 from lamina.distribution import distribution, placement
 from lamina.distribution.host import tree_to_host
 from lamina.training import data as data_module
-from lamina.training import feed, fused
+from lamina.training import feed, fused, predict_memo
 from lamina.training.compile import check_targets
-from lamina.training.engine import Engine, pad_batch, pad_rows
+from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import LazyLogs, materialize
 from lamina.training.state import TrainState, from_model, inference_state, to_model
 
@@ -282,6 +281,10 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
 
 
 def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    remembered = predict_memo.predict_remembered(model, x, batch_size, verbose, steps, callbacks)
+    if remembered is not None:
+        return remembered
+    batch_size_given = batch_size
     batch_size = data_module.check_batch_size(batch_size)
     placement.check_batch_size(batch_size)
     verbose = resolve_verbose(verbose)
@@ -290,12 +293,18 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     model._engine = engine
     cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
                        epochs=1, steps=_epoch_steps(data, batch_size, steps))
-    variables = (model.trainable_weights, model.non_trainable_weights)
+    variables = model._variable_lists()
     state = inference_state(model, variables)
     cbs.on_predict_begin()
     if _fits_one_batch(data, batch_size):
-        outputs = _predict_one_batch(engine.predict_batch(variables), state, data, batch_size,
-                                     cbs)
+        predict_batch = engine.predict_batch(variables)
+        bucket = predict_memo.bucket_rows(data.num_samples, batch_size)
+        cbs.on_predict_batch_begin(0)
+        outputs = predict_memo.run_one_batch(predict_batch, state, data.x, bucket)
+        cbs.on_predict_batch_end(0, LazyLogs(lambda: {"outputs": outputs}))
+        if verbose == 0 and not callbacks and steps is None:
+            predict_memo.remember(model, x, data.x, batch_size_given, predict_batch, variables,
+                                  bucket)
     elif isinstance(data, data_module.ArrayData):
         outputs = _predict_arrays(engine, state, data, batch_size, steps, cbs)
     else:
@@ -307,18 +316,6 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
 def _fits_one_batch(data, batch_size: int) -> bool:
     return isinstance(data, data_module.ArrayData) and data.num_samples <= batch_size and \
         distribution() is None
-
-
-def _predict_one_batch(predict_batch, state, data, batch_size: int, cbs):
-    """Few rows (the latency case): one compiled call on the host array padded to the next
-    power of two, so a handful of shapes compile at most (never one per row count)."""
-    rows = data.num_samples
-    bucket = min(1 << (rows - 1).bit_length(), batch_size)
-    x = pad_rows(data.x, bucket)
-    cbs.on_predict_batch_begin(0)
-    out = predict_batch(state, x)
-    cbs.on_predict_batch_end(0, LazyLogs(lambda: {"outputs": out}))
-    return jax.tree_util.tree_map(lambda a: np.asarray(a)[:rows], out)
 
 
 def _predict_arrays(engine, state, data, batch_size, steps, cbs):

@@ -1,0 +1,92 @@
+"""The latency path of predict: repeat calls on one small shape skip re-validation, yet follow
+every change of weights, layers, trainability, compile settings and input values."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import errors, layers
+
+
+def small_model():
+    lamina.utils.set_random_seed(0)
+    model = lamina.Sequential([layers.Input((12,)), layers.Dense(16, activation="relu"),
+                               layers.Dense(4)])
+    model.compile("sgd", "mse")
+    return model
+
+
+def reference(model, x):
+    """NumPy forward pass of the Dense stack, from the current weights."""
+    h = x.astype(np.float64)
+    weights = model.get_weights()
+    for i in range(0, len(weights), 2):
+        h = h @ weights[i] + weights[i + 1]
+        if i + 2 < len(weights):
+            h = np.maximum(h, 0.0)
+    return h
+
+
+def sample(rows=1, seed=0):
+    return np.random.default_rng(seed).normal(size=(rows, 12)).astype("float32")
+
+
+def test_a_repeat_call_takes_the_remembered_path_and_follows_new_weights():
+    model, x = small_model(), sample()
+    first = model.predict(x, verbose=0)
+    assert model._predict_memo is not None
+    np.testing.assert_allclose(model.predict(sample(seed=1), verbose=0),
+                               reference(model, sample(seed=1)), atol=1e-5)
+    model.set_weights([w * 2 for w in model.get_weights()])
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference(model, x), atol=1e-5)
+    assert not np.allclose(model.predict(x, verbose=0), first)
+    model.fit(sample(64, 2), np.ones((64, 4), "float32"), epochs=1, verbose=0)
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference(model, x), atol=1e-5)
+
+
+def test_layer_and_compile_changes_invalidate_what_was_remembered():
+    model, x = small_model(), sample()
+    model.predict(x, verbose=0)
+    model.pop()
+    model.add(layers.Dense(3))
+    out = model.predict(x, verbose=0)
+    assert out.shape == (1, 3)
+    np.testing.assert_allclose(out, reference(model, x), atol=1e-5)
+    model.layers[0].trainable = False
+    model.compile("adam", "mse")
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference(model, x), atol=1e-5)
+
+
+def test_a_variable_trainable_flag_changes_the_weight_lists():
+    model = small_model()
+    before = model._variable_lists()
+    assert model._variable_lists() is before  # nothing changed: the same lists
+    model.layers[0].kernel.trainable = False
+    trainable, frozen = model._variable_lists()
+    assert model.layers[0].kernel in frozen and model.layers[0].kernel not in trainable
+
+
+def test_repeat_calls_still_warn_about_nan_and_reject_bad_shapes():
+    model, x = small_model(), sample()
+    model.predict(x, verbose=0)
+    bad = x.copy()
+    bad[0, 3] = np.nan
+    with pytest.warns(UserWarning, match="NaN"):
+        model.predict(bad, verbose=0)
+    with pytest.raises(errors.ShapeError):
+        model.predict(np.zeros((1, 11), "float32"), verbose=0)
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference(model, x), atol=1e-5)
+
+
+@pytest.mark.parametrize("rows", [1, 3, 32])
+def test_other_row_counts_dtypes_and_batch_sizes_give_the_reference(rows):
+    model = small_model()
+    for x in (sample(rows), sample(rows).astype("float64"), sample(rows)):
+        for batch_size in (None, 32, 64):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                out = model.predict(x, batch_size=batch_size, verbose=0)
+            assert out.shape == (rows, 4)
+            np.testing.assert_allclose(out, reference(model, x), atol=1e-5)
