@@ -206,10 +206,10 @@ class Model(Layer):
         optimizer = engine.config.optimizer if train else None
         state = engine.reset_metrics(from_model(self, optimizer, engine.metrics))
         batch = pad_batch((data.x, data.y, data.sample_weight), data.num_samples)
-        state = (engine.train_batch() if train else engine.eval_batch())(state, batch)
+        state, logs = (engine.train_batch() if train else engine.eval_batch())(state, batch)
         if train:
             to_model(self, state, optimizer)
-        logs = materialize(engine.results()(state))
+        logs = materialize(logs)
         if return_dict:
             return logs
         values = [logs["loss"]] + [logs[m.name] for m in engine.metrics]

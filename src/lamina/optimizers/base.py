@@ -18,6 +18,7 @@ import numpy as np
 import optax
 
 from lamina import errors
+from lamina.host_constants import init_on_host
 from lamina.layers.base import to_snake_case, unique_name
 from lamina.optimizers import schedules
 
@@ -150,7 +151,10 @@ class Optimizer:
         lr = self._learning_rate
         if _is_schedule(lr):
             return jnp.asarray(lr(step), jnp.float32)
-        return jnp.asarray(lr() if callable(lr) else lr, jnp.float32)
+        value = lr() if callable(lr) else lr
+        if isinstance(value, jax.core.Tracer):
+            return jnp.asarray(value, jnp.float32)
+        return jax.device_put(np.float32(value))  # eager jnp.asarray would compile a convert
 
     def _learning_rate_at(self, step, state: dict) -> jax.Array:
         """The learning rate for the update at `step`: a schedule is evaluated in-graph."""
@@ -173,9 +177,9 @@ class Optimizer:
         """The initial state for `params` (a list of arrays in the engine's fixed order)."""
         self._built = True
         params = list(params)
-        return {"iterations": jnp.asarray(self._iterations, jnp.int32),
+        return {"iterations": jax.device_put(np.int32(self._iterations)),
                 "learning_rate": self._learning_rate_value(self._iterations),
-                "slots": self._rule().init(params)}
+                "slots": init_on_host(self._rule().init, params)}
 
     def update(self, grads: Params, state: dict, params: Params) -> tuple[Params, dict]:
         """One Keras step, pure and jittable: `(new_params, new_state)`."""

@@ -63,19 +63,22 @@ class Engine:
         return self._cached("eval_step", lambda: steps.make_eval_step(
             self.model, self._loss(), self.metrics, self.sample_weighted))
 
+    # Chunks and batches return (state, logs): the logs are computed in the same call.
     def train_chunk(self, steps_per_call: int):
-        return self._cached(("train", steps_per_call),
-                            lambda: fused.make_run_chunk(self.train_step(), steps_per_call))
+        return self._cached(("train", steps_per_call), lambda: fused.make_run_chunk(
+            self.train_step(), steps_per_call, self._results()))
 
     def eval_chunk(self, steps_per_call: int):
-        return self._cached(("eval", steps_per_call),
-                            lambda: fused.make_run_chunk(self.eval_step(), steps_per_call))
+        return self._cached(("eval", steps_per_call), lambda: fused.make_run_chunk(
+            self.eval_step(), steps_per_call, self._results()))
 
     def train_batch(self):
-        return self._cached("train_batch", lambda: jax.jit(_constrained(self.train_step())))
+        return self._cached("train_batch", lambda: jax.jit(
+            fused.with_results(_constrained(self.train_step()), self._results())))
 
     def eval_batch(self):
-        return self._cached("eval_batch", lambda: jax.jit(_constrained(self.eval_step())))
+        return self._cached("eval_batch", lambda: jax.jit(
+            fused.with_results(_constrained(self.eval_step()), self._results())))
 
     def predict_chunk(self, steps_per_call: int):
         return self._cached(("predict", steps_per_call), lambda: fused.make_predict_chunk(
@@ -85,13 +88,17 @@ class Engine:
         return self._cached("predict_batch", lambda: jax.jit(
             _constrained(steps.make_predict_step(self.model))), variables)
 
+    def _results(self) -> Callable[[TrainState], dict]:
+        return steps.make_results(self.metrics)
+
     def results(self) -> Callable[[TrainState], dict]:
-        return self._cached("results", lambda: jax.jit(steps.make_results(self.metrics)))
+        """The logs of a state, compiled on its own (for states no chunk has just returned)."""
+        return self._cached("results", lambda: jax.jit(self._results()))
 
     def reset_metrics(self, state: TrainState) -> TrainState:
-        from lamina.training.state import empty_tracker
+        from lamina.training.state import empty_tracker, fresh_metric_states
 
-        return state._replace(metrics=[m.init() for m in self.metrics],
+        return state._replace(metrics=fresh_metric_states(self.metrics),
                               loss_tracker=empty_tracker())
 
 

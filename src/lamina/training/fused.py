@@ -37,19 +37,29 @@ def _step_at(step: Callable, state, data, index, mask, i):
     return step(state, constrain_batch((x, y, sample_weight, row_mask)))
 
 
-def make_run_chunk(step: Callable, steps_per_call: int) -> Callable:
-    """`run(state, data, index, mask, start) -> state` running steps start..start+K-1."""
+def make_run_chunk(step: Callable, steps_per_call: int, results: Callable) -> Callable:
+    """`run(state, data, index, mask, start) -> (state, results(state))` running steps
+    start..start+K-1; the logs come out of the same compiled call (no second program)."""
     if steps_per_call == 1:
-        return jax.jit(functools.partial(_step_at, step))
+        return jax.jit(with_results(functools.partial(_step_at, step), results))
 
     def run(state, data, index, mask, start):
         def body(carry, i):
             return _step_at(step, carry, data, index, mask, i), None
 
         state, _ = lax.scan(body, state, start + jnp.arange(steps_per_call))
-        return state
+        return state, results(state)
 
     return jax.jit(run)
+
+
+def with_results(step: Callable, results: Callable) -> Callable:
+    """`step` returning `(new_state, results(new_state))`."""
+    def run(*args):
+        state = step(*args)
+        return state, results(state)
+
+    return run
 
 
 def make_predict_chunk(predict_step: Callable, steps_per_call: int) -> Callable:

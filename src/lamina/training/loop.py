@@ -113,33 +113,30 @@ def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: i
     # repeats it
     index, mask = batch_order(state.rng, bool(shuffle))
     total = index.shape[0] if step_limit is None else min(step_limit, index.shape[0])
-    step = 0
-    results = engine.results()
+    step, logs = 0, None
     for k in fused.chunk_schedule(total, _steps_per_call(engine, callbacks, total)):
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
-        state = chunk_fn(k)(state, device_data, index, mask, step)
+        state, logs = chunk_fn(k)(state, device_data, index, mask, step)
         engine.live_state = state
         step += k
-        getattr(callbacks, f"on_{hook}_batch_end")(
-            step - 1, LazyLogs(lambda s=state: materialize(results(s))))
+        getattr(callbacks, f"on_{hook}_batch_end")(step - 1, LazyLogs(lambda l=logs: l))
         if hook == "train" and engine.model.stop_training:
             break
-    return state
+    return state, logs
 
 
 def _run_iterable(engine: Engine, batch_fn, state: TrainState, data, callbacks, hook: str):
-    results, size = engine.results(), None
+    size, logs = None, None
     for step, batch in enumerate(data.batches()):
         rows = len(jax.tree_util.tree_leaves(batch[0])[0])
         size = size or _first_batch_size(rows)
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
-        state = batch_fn(state, pad_batch(batch, max(size, rows)))
+        state, logs = batch_fn(state, pad_batch(batch, max(size, rows)))
         engine.live_state = state
-        getattr(callbacks, f"on_{hook}_batch_end")(
-            step, LazyLogs(lambda s=state: materialize(results(s))))
+        getattr(callbacks, f"on_{hook}_batch_end")(step, LazyLogs(lambda l=logs: l))
         if hook == "train" and engine.model.stop_training:
             break
-    return state
+    return state, logs
 
 
 def _first_batch_size(rows: int) -> int:
@@ -149,7 +146,14 @@ def _first_batch_size(rows: int) -> int:
     return rows
 
 
-def run_epoch(engine: Engine, state, data, batch_size, shuffle, steps, callbacks, train: bool):
+def run_epoch(engine: Engine, state, data, batch_size, shuffle, steps, callbacks,
+              train: bool) -> tuple[TrainState, dict]:
+    """The state after one pass over `data` and its logs (as host numbers)."""
+    state, logs = _run_epoch(engine, state, data, batch_size, shuffle, steps, callbacks, train)
+    return state, materialize(engine.results()(state) if logs is None else logs)
+
+
+def _run_epoch(engine: Engine, state, data, batch_size, shuffle, steps, callbacks, train: bool):
     hook = "train" if train else "test"
     if isinstance(data, data_module.ArrayData):
         chunk = engine.train_chunk if train else engine.eval_chunk
@@ -160,9 +164,9 @@ def run_epoch(engine: Engine, state, data, batch_size, shuffle, steps, callbacks
 
 def evaluate_state(engine: Engine, state, data, batch_size, steps=None, callbacks=None) -> dict:
     callbacks = callbacks or CallbackList()
-    state = run_epoch(engine, engine.reset_metrics(state), data, batch_size, False, steps,
-                      callbacks, train=False)
-    return materialize(engine.results()(state))
+    _, logs = run_epoch(engine, engine.reset_metrics(state), data, batch_size, False, steps,
+                        callbacks, train=False)
+    return logs
 
 
 def _validation_source(model, validation_data, validation_split, train, steps):
@@ -220,8 +224,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             cbs.on_epoch_begin(epoch)  # may set the learning rate for this epoch
             state = engine.reset_metrics(state)._replace(
                 opt=optimizer.with_current_hyperparams(state.opt))
-            state = run_epoch(engine, state, train, batch_size, shuffle, steps_per_epoch, cbs, True)
-            logs = materialize(engine.results()(state))
+            state, logs = run_epoch(engine, state, train, batch_size, shuffle, steps_per_epoch,
+                                    cbs, True)
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = evaluate_state(engine, state, val, validation_batch_size or batch_size,
                                           validation_steps)

@@ -6,9 +6,10 @@ import functools
 from typing import Any, NamedTuple
 
 import jax
-import jax.numpy as jnp
+import numpy as np
 
 from lamina import random
+from lamina.host_constants import init_on_host
 from lamina.distribution import placement
 
 
@@ -24,7 +25,12 @@ class TrainState(NamedTuple):
 
 
 def empty_tracker() -> tuple:
-    return (jnp.zeros((), jnp.float32), jnp.zeros((), jnp.float32))
+    return (jax.device_put(np.float32(0)), jax.device_put(np.float32(0)))
+
+
+def fresh_metric_states(metrics) -> list:
+    """Every metric's initial state (made on the host: nothing to compile)."""
+    return [init_on_host(m.init) for m in metrics]
 
 
 def from_model(model, optimizer=None, metrics=()) -> TrainState:
@@ -38,7 +44,7 @@ def from_model(model, optimizer=None, metrics=()) -> TrainState:
         opt = optimizer.with_current_hyperparams(opt)
     state = TrainState(trainable=trainable,
                        non_trainable=[v.value for v in model.non_trainable_weights],
-                       opt=opt, metrics=[m.init() for m in metrics],
+                       opt=opt, metrics=fresh_metric_states(metrics),
                        loss_tracker=empty_tracker(), rng=_train_rng(model))
     return placement.place_state(state, model)  # per the current distribution, if any
 
@@ -55,7 +61,7 @@ def inference_state(model, variables: tuple[list, list] | None = None) -> TrainS
 
 @functools.cache
 def _inference_key() -> jax.Array:
-    return jax.random.PRNGKey(0)
+    return random.host_key(0)
 
 
 def _train_rng(model) -> jax.Array:
