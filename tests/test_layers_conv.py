@@ -106,7 +106,11 @@ def test_conv_trains_in_sequential_and_summary_counts():
     theirs = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
                                keras.layers.Flatten(), keras.layers.Dense(2)])
     assert ours.count_params() == theirs.count_params()
-    assert ours.layers[0].fuse_steps is False
+    assert ours.layers[0].fuse_steps is True  # the matmul form scans well on XLA:CPU
+    first = lamina.Sequential([layers.Input((1, 8, 8)),
+                               layers.Conv2D(4, 3, data_format="channels_first")])
+    depthwise = lamina.Sequential([layers.Input((8, 8, 2)), layers.DepthwiseConv2D(3)])
+    assert first.layers[0].fuse_steps is False and depthwise.layers[0].fuse_steps is False
 
 
 def tutorial_cnn(lib):

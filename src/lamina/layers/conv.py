@@ -1,4 +1,6 @@
-"""Conv1D, Conv2D and Conv3D: one `_Conv(rank)` base on `jax.lax.conv_general_dilated`."""
+"""Conv1D, Conv2D and Conv3D: one `_Conv(rank)` base on `jax.lax.conv_general_dilated`, or on
+CPU for small channels-last convolutions its matmul form (layers/conv_im2col.py), which also
+lets the engine scan several training steps in one call."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from lamina import errors, regularizers
+from lamina.layers import conv_im2col as im2col
 from lamina.layers import conv_utils as cu
 from lamina.layers.base import Layer
 from lamina.layers.weight_args import dense_like_config, set_dense_like_args
@@ -26,7 +29,6 @@ class _Conv(Layer):
     """N-D convolution with a kernel of shape (*kernel_size, in_channels // groups, filters)."""
 
     rank: int = 0
-    fuse_steps = False  # XLA:CPU runs several scanned CNN steps ~10x slower
 
     def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate=1, groups: int = 1,
@@ -120,7 +122,21 @@ class _Conv(Layer):
             return [(self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)]
         return self.padding.upper()
 
+    @property
+    def fuse_steps(self) -> bool:
+        """Several training steps may share a compiled call when the convolution takes the
+        matmul form; XLA:CPU runs scanned lax convolutions ~10x slower than unscanned ones."""
+        return self.built and self._matmul_form(self._build_shape, self.kernel.shape)
+
+    def _matmul_form(self, input_shape, kernel_shape) -> bool:
+        return im2col.usable(input_shape, kernel_shape, self.strides, self.dilation_rate,
+                             self.data_format, self.groups)
+
     def convolution_op(self, inputs, kernel):
+        if self._matmul_form(inputs.shape, kernel.shape):
+            pads = im2col.explicit_padding(self.padding, inputs.shape[1:-1], self.kernel_size,
+                                           self.strides, self.dilation_rate)
+            return im2col.convolve(inputs, kernel, self.strides, pads, self.dilation_rate)
         return jax.lax.conv_general_dilated(
             inputs, kernel, self.strides, self._lax_padding(), rhs_dilation=self.dilation_rate,
             dimension_numbers=dimension_numbers(self.rank, self.data_format),

@@ -27,6 +27,8 @@ def depthwise(layer: _Conv, inputs, kernel):
 class _DepthwiseConv(_Conv):
     """Per-channel convolution: kernel (*kernel_size, channels, depth_multiplier)."""
 
+    fuse_steps = False  # lax convolutions: XLA:CPU runs scanned ones ~10x slower
+
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier: int = 1,
                  data_format=None, dilation_rate=1, activation=None, use_bias: bool = True,
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
@@ -64,6 +66,8 @@ class _DepthwiseConv(_Conv):
 
 class _SeparableConv(_Conv):
     """Depthwise convolution followed by a 1x1 (pointwise) convolution to `filters`."""
+
+    fuse_steps = False  # lax convolutions: XLA:CPU runs scanned ones ~10x slower
 
     def __init__(self, filters: int, kernel_size, strides=1, padding="valid",
                  data_format=None, dilation_rate=1, depth_multiplier: int = 1, activation=None,

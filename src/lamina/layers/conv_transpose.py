@@ -15,6 +15,8 @@ __all__ = ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution
 class _ConvTranspose(_Conv):
     """Transposed ("deconvolution") N-D convolution, Keras's output-size rules."""
 
+    fuse_steps = False  # lax convolutions: XLA:CPU runs scanned ones ~10x slower
+
     def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid",
                  output_padding=None, data_format: str | None = None, dilation_rate=1,
                  **kwargs):
