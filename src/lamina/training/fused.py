@@ -48,9 +48,9 @@ def make_run_chunk(step: Callable, steps_per_call: int, results: Callable) -> Ca
             return _step_at(step, carry, data, index, mask, i), None
 
         state, _ = lax.scan(body, state, start + jnp.arange(steps_per_call))
-        return state, results(state)
+        return state
 
-    return jax.jit(run)
+    return jax.jit(with_results(run, results))
 
 
 def with_results(step: Callable, results: Callable) -> Callable:
