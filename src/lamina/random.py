@@ -16,6 +16,7 @@ from typing import Iterator
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from lamina import config
 
@@ -142,11 +143,43 @@ def shuffle(x, axis=0, seed=None) -> jax.Array:
     return jax.random.permutation(draw_key(seed), x, axis=axis, independent=False)
 
 
+def _mix32(x: jax.Array) -> jax.Array:
+    """Chris Wellons' "lowbias32": a bijective, well-avalanching hash of uint32 words."""
+    x = x ^ (x >> 16)
+    x = x * jnp.uint32(0x7FEB352D)
+    x = x ^ (x >> 15)
+    x = x * jnp.uint32(0x846CA68B)
+    return x ^ (x >> 16)
+
+
+def hashed_bits(key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """Uniform uint32 words for `shape`: a counter-based hash of (key, element index).
+
+    Not cryptographic, but unbiased, uncorrelated between neighbours and between keys, and
+    deterministic in the key. It costs a few integer ops per element where threefry costs
+    ~100: threefry dropout masks took a quarter of a small MLP's training step on a CPU."""
+    size = int(np.prod(shape, dtype=np.int64))
+    if size >= 2**32:  # the element counter would wrap
+        return jax.random.bits(key, shape, jnp.uint32)
+    data = key if jnp.issubdtype(key.dtype, jnp.integer) else jax.random.key_data(key)
+    words = jnp.ravel(data).astype(jnp.uint32)
+    index = lax.iota(jnp.uint32, size).reshape(shape)
+    return _mix32(_mix32(index ^ words[0]) + words[1])
+
+
 def dropout(inputs, rate: float, noise_shape=None, seed=None) -> jax.Array:
-    """Inverted dropout: zero a `rate` fraction and scale the rest by 1 / (1 - rate)."""
+    """Inverted dropout: zero a `rate` fraction and scale the rest by 1 / (1 - rate).
+
+    `noise_shape` (None entries take the inputs' size) shares one draw along size-1 axes."""
     inputs = jnp.asarray(inputs)
     shape = inputs.shape if noise_shape is None else tuple(
         inputs.shape[i] if d is None else d for i, d in enumerate(noise_shape)
     )
-    keep = jax.random.bernoulli(draw_key(seed), 1.0 - rate, shape)
+    keep = keep_mask(shape, rate, seed)
     return jnp.where(keep, inputs / (1.0 - rate), jnp.zeros_like(inputs))
+
+
+def keep_mask(shape: tuple[int, ...], rate: float, seed=None) -> jax.Array:
+    """A boolean mask that is False with probability `rate` (to 2**-32), from `hashed_bits`."""
+    threshold = jnp.uint32(min(round(float(rate) * 2**32), 2**32 - 1))
+    return hashed_bits(draw_key(seed), tuple(shape)) >= threshold

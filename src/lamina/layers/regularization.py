@@ -174,7 +174,7 @@ class AlphaDropout(Dropout):
         if not training or self.rate == 0:
             return inputs
         shape = _noise_shape(inputs, self.noise_shape)
-        kept = random.uniform(shape, dtype=inputs.dtype, seed=self.seed_generator) >= self.rate
+        kept = random.keep_mask(shape, self.rate, seed=self.seed_generator)
         alpha_p = -_SELU_ALPHA * _SELU_SCALE
         a = ((1 - self.rate) * (1 + self.rate * alpha_p**2)) ** -0.5
         b = -a * alpha_p * self.rate
