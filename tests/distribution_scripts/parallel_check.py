@@ -50,12 +50,12 @@ def shuffled_epoch_rows(n=37, batch=8):
     from lamina.training import data as data_module, feed, fused
 
     data = data_module.ArrayData(np.arange(n, dtype="float32")[:, None], None, None, n)
-    (x, _, _), order = feed.stage(data, batch)
-    index, mask = order(jax.random.PRNGKey(1), True)
+    epoch = feed.epoch(data, batch, jax.random.PRNGKey(1), True)
     visited = []
-    for step in range(index.shape[0]):
-        rows = np.asarray(fused.gather(x, index[step]))[:, 0]
-        visited += rows[np.asarray(mask[step]).reshape(-1) > 0].astype(int).tolist()
+    for step in range(epoch.steps):
+        (x, _, _), index, mask, start = epoch.chunk(step, 1)
+        rows = np.asarray(fused.gather(x, index[start]))[:, 0]
+        visited += rows[np.asarray(mask[start]).reshape(-1) > 0].astype(int).tolist()
     return visited
 
 

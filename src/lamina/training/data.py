@@ -1,7 +1,8 @@
 """Data adapters: user arrays, lists, generators and PyDataset-style objects into batches.
 
-In-memory data becomes `ArrayData` (device-resident, gathered by the compiled step); anything
-iterable becomes `IterableData` (host batches, padded to a fixed batch size and masked).
+In-memory data becomes `ArrayData` (fed to the compiled steps chunk by chunk, see
+training/feed.py); anything iterable becomes `IterableData` (host batches, padded to a fixed
+batch size and masked).
 Validation happens here, before anything about the model changes.
 """
 
@@ -21,7 +22,8 @@ from lamina import config, errors
 
 @dataclass
 class ArrayData:
-    """Whole arrays, staged on the device once: x, y and sample_weight (y/weights may be None)."""
+    """Whole arrays x, y and sample_weight (y / weights may be None), validated, on the host;
+    copied to an accelerator once when the steps run there (see training/feed.py)."""
 
     x: Any
     y: Any

@@ -1,21 +1,32 @@
-"""Staging in-memory data for the compiled steps, and each epoch's batch order.
+"""Feeding in-memory data to the compiled steps, one epoch at a time.
 
-No distribution (or a data axis of one device): the whole data set is copied to the device once and every step gathers its
-rows by a (steps, batch) index matrix; a shuffle is one permutation of all rows.
+Every chunk call takes `(data, index, mask, start)`: step i of the chunk trains on the rows
+`index[start + i]` of `data`, with `mask[start + i]` zero on the padding rows of a last
+partial batch. How `data` gets there depends on where the steps run:
 
-Under a distribution the data is split, never replicated: it is laid out "shard-major", (shards, rows per shard, ...), with one shard per device of the data axis and
-global row r of step s going to shard (r % batch) // (batch / shards); each process puts on its
-devices only the shards they hold. A step gathers (shards, batch / shards) rows, each shard from
-its own rows, so no data crosses devices, and with several processes each process feeds only its
-own shards. Without shuffling the global batches are exactly those of a single-device run; a
-shuffle permutes the rows within each shard (each row still seen once per epoch).
+- A CPU backend and no distribution: the data stays in the user's host arrays and each chunk's
+  rows are gathered with NumPy and passed in (`_Streamed`). On a CPU the "device" is the same
+  RAM, so a device copy of the whole set would only double the memory (and XLA:CPU can alias
+  host memory only when it is 64-byte aligned, which NumPy's large arrays are not). The gather
+  overlaps the previous chunk's compute: JAX dispatches chunks asynchronously.
+- An accelerator (no distribution, or a data axis of one device): the whole data set is copied
+  to the device once and every step gathers its rows by a (steps, batch) index matrix; a
+  shuffle is one permutation of all rows (`_Resident`).
+- Under a distribution the data is split, never replicated: it is laid out "shard-major",
+  (shards, rows per shard, ...), with one shard per device of the data axis and global row r of
+  step s going to shard (r % batch) // (batch / shards); each process puts on its devices only
+  the shards they hold. A step gathers (shards, batch / shards) rows, each shard from its own
+  rows, so no data crosses devices, and with several processes each process feeds only its own
+  shards. Without shuffling the global batches are exactly those of a single-device run; a
+  shuffle permutes the rows within each shard (each row still seen once per epoch).
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
-from typing import Callable
+from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
@@ -26,33 +37,84 @@ from lamina.distribution import distribution, placement
 from lamina.training import fused
 from lamina.training.data import ArrayData
 
-BatchOrder = Callable[[jax.Array, bool], tuple[jax.Array, jax.Array]]
+CHUNKS_IN_FLIGHT = 2  # host-gathered chunks queued or running at once
 
 
-def stage(data: ArrayData, batch_size: int) -> tuple[tuple, BatchOrder]:
-    """(device data, `order(key, shuffle) -> (index, mask)`) for `data` in batches of
-    `batch_size` rows; the staged copy is kept on `data` and reused by later epochs."""
+@dataclass(frozen=True)
+class _Resident:
+    """Data on the device(s) for the whole run; chunks read it through the epoch's index."""
+
+    data: tuple
+    index: jax.Array
+    mask: jax.Array
+
+    @property
+    def steps(self) -> int:
+        return self.index.shape[0]
+
+    def chunk(self, step: int, steps: int) -> tuple:
+        return self.data, self.index, self.mask, step
+
+    def submitted(self, outputs) -> None:
+        """Nothing to pace: the data is already where the steps read it."""
+
+
+@dataclass(frozen=True)
+class _Streamed:
+    """Host arrays; each chunk's rows gathered on the host in step order (so no index)."""
+
+    data: tuple
+    index: np.ndarray
+    mask: np.ndarray
+    in_flight: collections.deque = field(default_factory=collections.deque)
+
+    @property
+    def steps(self) -> int:
+        return self.index.shape[0]
+
+    def chunk(self, step: int, steps: int) -> tuple:
+        rows = self.index[step:step + steps]
+        flat = rows.reshape(-1)
+        data = jax.tree_util.tree_map(lambda a: np.take(a, flat, axis=0), self.data)
+        return data, None, self.mask[step:step + steps], 0
+
+    def submitted(self, outputs) -> None:
+        """Wait for all but the last `CHUNKS_IN_FLIGHT` chunks: dispatch is asynchronous, and
+        unchecked the host would run ahead and hold every chunk of the epoch at once."""
+        self.in_flight.append(outputs)
+        while len(self.in_flight) > CHUNKS_IN_FLIGHT:
+            jax.block_until_ready(self.in_flight.popleft())
+
+
+def streams_from_host() -> bool:
+    """Whether undistributed in-memory data stays in host memory (a CPU backend)."""
+    return jax.default_backend() == "cpu"
+
+
+def epoch(data: ArrayData, batch_size: int, key, shuffle: bool) -> _Resident | _Streamed:
+    """The feed of one epoch over `data` in batches of `batch_size`, shuffled by `key`; its
+    `chunk(step, k)` is the `(data, index, mask, start)` of steps step..step+k-1."""
     dist = distribution()
     if dist is None or dist.device_mesh.axis_size(dist.batch_dim_name) == 1:
-        device_data = placement.replicate(data.on_device())
-        return device_data, functools.partial(_global_order, data.num_samples, batch_size)
+        index, mask = fused.epoch_order(key, data.num_samples, batch_size, bool(shuffle))
+        if dist is None and streams_from_host():
+            return _Streamed((data.x, data.y, data.sample_weight), index, mask)
+        return _Resident(placement.replicate(data.on_device()), jax.device_put(index),
+                         jax.device_put(mask))
     if not dist.auto_shard_dataset:
         raise errors.ConfigError(
             "auto_shard_dataset=False (each process passing only its own part of the data) is "
             "not supported for in-memory arrays. Pass the same full arrays in every process and "
             "keep auto_shard_dataset=True: each process then feeds only its shard to its "
             "devices.")
-    key = ("sharded", batch_size, id(dist))
-    if key not in data.staged:
-        data.staged[key] = _stage_sharded(data, batch_size, dist)
-    device_data, valid = data.staged[key]
+    staged_key = ("sharded", batch_size, id(dist))
+    if staged_key not in data.staged:
+        data.staged[staged_key] = _stage_sharded(data, batch_size, dist)
+    device_data, valid = data.staged[staged_key]
     shards = valid.shape[0]
     steps = math.ceil(data.num_samples / batch_size)
-    return device_data, functools.partial(_sharded_order, valid, steps, batch_size // shards)
-
-
-def _global_order(num_samples: int, batch_size: int, key, shuffle: bool):
-    return fused.epoch_batches(key, num_samples, batch_size, bool(shuffle))
+    index, mask = _sharded_order(key, valid, steps, batch_size // shards, bool(shuffle))
+    return _Resident(device_data, index, mask)
 
 
 def shard_major(array: np.ndarray, shards: int, batch_size: int) -> np.ndarray:
@@ -93,6 +155,6 @@ def _sharded_order_jit(key, valid, steps: int, per_shard: int, shuffle: bool):
     return by_step(order.astype(jnp.int32)), by_step(mask)
 
 
-def _sharded_order(valid, steps: int, per_shard: int, key, shuffle: bool):
+def _sharded_order(key, valid, steps: int, per_shard: int, shuffle: bool):
     """Index and mask matrices (steps, shards, batch / shards) for one epoch."""
-    return _sharded_order_jit(key, valid, steps, per_shard, bool(shuffle))
+    return _sharded_order_jit(key, valid, steps, per_shard, shuffle)

@@ -1,8 +1,9 @@
-"""Run K steps in one compiled call: each step gathers its own batch from device-resident data.
+"""Run K steps in one compiled call: each step gathers its own batch from the data passed in.
 
-Batches are rows of an index matrix (steps, batch_size) built on the device once per epoch;
-the last partial batch is padded with row 0 and masked out, so every call has the same shapes
-and nothing recompiles. K=1 is a plain jitted step; K>1 scans K steps in one call.
+Batches are rows of an index matrix (steps, batch_size), one per epoch (see training/feed.py
+for what the data is: the whole set or one chunk's rows); the last partial batch is padded
+with row 0 and masked out, so every call has the same shapes and nothing recompiles. K=1 is a
+plain jitted step; K>1 scans K steps in one call.
 """
 
 from __future__ import annotations
@@ -30,16 +31,25 @@ def gather(data, idx):
     return jax.tree_util.tree_map(lambda a: jnp.take(a, idx, axis=0), data)
 
 
+def rows_of_step(data, index, i, batch_size: int):
+    """Step i's batch of `data`: the rows `index[i]`, or with no index (data gathered for
+    one chunk in step order, see training/feed.py) rows i * batch_size onwards."""
+    if index is None:
+        return jax.tree_util.tree_map(
+            lambda a: lax.dynamic_slice_in_dim(a, i * batch_size, batch_size), data)
+    return gather(data, lax.dynamic_index_in_dim(index, i, keepdims=False))
+
+
 def _step_at(step: Callable, state, data, index, mask, i):
-    rows = lax.dynamic_index_in_dim(index, i, keepdims=False)
-    row_mask = lax.dynamic_index_in_dim(mask, i, keepdims=False).reshape(-1)
-    x, y, sample_weight = gather(data, rows)
-    return step(state, constrain_batch((x, y, sample_weight, row_mask)))
+    row_mask = lax.dynamic_index_in_dim(mask, i, keepdims=False)
+    x, y, sample_weight = rows_of_step(data, index, i, row_mask.shape[-1])
+    return step(state, constrain_batch((x, y, sample_weight, row_mask.reshape(-1))))
 
 
 def make_run_chunk(step: Callable, steps_per_call: int, results: Callable) -> Callable:
     """`run(state, data, index, mask, start) -> (state, results(state))` running steps
-    start..start+K-1; the logs come out of the same compiled call (no second program)."""
+    start..start+K-1 (index: see `rows_of_step`); the logs come out of the same compiled call
+    (no second program)."""
     if steps_per_call == 1:
         return jax.jit(with_results(functools.partial(_step_at, step), results))
 
@@ -63,11 +73,12 @@ def with_results(step: Callable, results: Callable) -> Callable:
 
 
 def make_predict_chunk(predict_step: Callable, steps_per_call: int) -> Callable:
-    """`run(state, x, index, start) -> outputs of shape (K, batch, ...)`."""
+    """`run(state, x, index, start) -> outputs of shape (K, batch, ...)` (index: see
+    `rows_of_step`)."""
 
     def one(state, x, index, i):
-        rows = lax.dynamic_index_in_dim(index, i, keepdims=False)
-        return predict_step(state, constrain_batch(gather(x, rows)))
+        batch_size = len(jax.tree_util.tree_leaves(x)[0]) // steps_per_call
+        return predict_step(state, constrain_batch(rows_of_step(x, index, i, batch_size)))
 
     def run(state, x, index, start):
         return lax.map(lambda i: one(state, x, index, i), start + jnp.arange(steps_per_call))
@@ -75,10 +86,10 @@ def make_predict_chunk(predict_step: Callable, steps_per_call: int) -> Callable:
     return jax.jit(run)
 
 
-def epoch_batches(key, num_samples: int, batch_size: int, shuffle: bool):
-    """Index and mask matrices (steps, batch_size) for one epoch, on the device. The shuffle is
-    drawn on the host from `key` (a NumPy permutation compiles nothing, where a jitted one
-    costs a noticeable part of the first epoch) and copied over: a few hundred KB."""
+def epoch_order(key, num_samples: int, batch_size: int, shuffle: bool):
+    """Index and mask matrices (steps, batch_size) of one epoch, as NumPy arrays. The shuffle
+    is drawn on the host from `key`: a NumPy permutation compiles nothing, where a jitted one
+    costs a noticeable part of the first epoch."""
     order = (random.host_generator(key).permutation(num_samples) if shuffle
              else np.arange(num_samples))
     steps = math.ceil(num_samples / batch_size)
@@ -86,8 +97,7 @@ def epoch_batches(key, num_samples: int, batch_size: int, shuffle: bool):
     index[:num_samples] = order
     mask = np.zeros(steps * batch_size, np.float32)
     mask[:num_samples] = 1.0
-    return (jax.device_put(index.reshape(steps, batch_size)),
-            jax.device_put(mask.reshape(steps, batch_size)))
+    return index.reshape(steps, batch_size), mask.reshape(steps, batch_size)
 
 
 def chunk_schedule(steps: int, steps_per_call: int) -> list[int]:

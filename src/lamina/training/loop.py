@@ -108,15 +108,15 @@ def _steps_per_call(engine: Engine, callbacks, total_steps: int) -> int:
 
 def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: int,
                 shuffle: bool, step_limit, callbacks, hook: str):
-    device_data, batch_order = feed.stage(data, batch_size)
     # the order follows the train state's key (advanced by every step), so a resumed run
     # repeats it
-    index, mask = batch_order(state.rng, bool(shuffle))
-    total = index.shape[0] if step_limit is None else min(step_limit, index.shape[0])
+    epoch = feed.epoch(data, batch_size, state.rng, bool(shuffle))
+    total = epoch.steps if step_limit is None else min(step_limit, epoch.steps)
     step, logs = 0, None
     for k in fused.chunk_schedule(total, _steps_per_call(engine, callbacks, total)):
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
-        state, logs = chunk_fn(k)(state, device_data, index, mask, step)
+        state, logs = chunk_fn(k)(state, *epoch.chunk(step, k))
+        epoch.submitted(logs)
         engine.live_state = state
         step += k
         getattr(callbacks, f"on_{hook}_batch_end")(step - 1, LazyLogs(lambda l=logs: l))
@@ -323,13 +323,14 @@ def _fits_one_batch(data, batch_size: int) -> bool:
 
 
 def _predict_arrays(engine, state, data, batch_size, steps, cbs):
-    (x, _, _), batch_order = feed.stage(data, batch_size)
-    index, _ = batch_order(None, False)
-    total = index.shape[0] if steps is None else min(steps, index.shape[0])
+    epoch = feed.epoch(data, batch_size, None, False)
+    total = epoch.steps if steps is None else min(steps, epoch.steps)
     pieces, step = [], 0
     for k in fused.chunk_schedule(total, _steps_per_call(engine, cbs, total)):
         cbs.on_predict_batch_begin(step)
-        out = engine.predict_chunk(k)(state, x, index, step)
+        (x, _, _), index, _, start = epoch.chunk(step, k)
+        out = engine.predict_chunk(k)(state, x, index, start)
+        epoch.submitted(out)
         pieces.append(jax.tree_util.tree_map(lambda a: a.reshape(-1, *a.shape[2:]), out))
         step += k
         cbs.on_predict_batch_end(step - 1, LazyLogs(lambda o=out: {"outputs": o}))
