@@ -8,6 +8,7 @@ import pytest
 from lamina import random
 
 
+@np.errstate(over="ignore")  # uint32 arithmetic wraps, as in XLA
 def _mix32_numpy(x: np.ndarray) -> np.ndarray:
     x = x ^ (x >> np.uint32(16))
     x = x * np.uint32(0x7FEB352D)
@@ -16,6 +17,7 @@ def _mix32_numpy(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint32(16))
 
 
+@np.errstate(over="ignore")
 def _bits_numpy(key: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     index = np.arange(int(np.prod(shape)), dtype=np.uint32).reshape(shape)
     return _mix32_numpy(_mix32_numpy(index ^ key[0]) + key[1])
@@ -82,3 +84,37 @@ def test_one_flipped_key_bit_changes_half_of_the_output_bits():
         flipped = np.unpackbits((base ^ np.asarray(random.hashed_bits(other, (4096,))))
                                 .view(np.uint8))
         assert 0.48 < flipped.mean() < 0.52, (word, bit)
+
+
+@np.errstate(over="ignore")
+def _fold_in_numpy(key: np.ndarray, data: int) -> np.ndarray:
+    k0, k1 = key.astype(np.uint32)
+    word = np.uint32(data % 2**32) + np.uint32(0x9E3779B9)
+    first = _mix32_numpy(k0 ^ _mix32_numpy(k1 ^ _mix32_numpy(word)))
+    return np.array([first, _mix32_numpy(k1 + first)], np.uint32)
+
+
+def test_fold_in_equals_the_numpy_reference_and_split_key_folds_0_and_1():
+    key = np.array([0xFFFFFFFF, 3], np.uint32)
+    for data in (0, 1, 7, 2**32 - 1):
+        np.testing.assert_array_equal(np.asarray(random.fold_in(jax.numpy.asarray(key), data)),
+                                      _fold_in_numpy(key, data))
+    traced = jax.jit(random.fold_in)(key, 7)
+    np.testing.assert_array_equal(np.asarray(traced), _fold_in_numpy(key, 7))
+    nxt, draw = random.split_key(jax.numpy.asarray(key))
+    np.testing.assert_array_equal(np.asarray(nxt), _fold_in_numpy(key, 0))
+    np.testing.assert_array_equal(np.asarray(draw), _fold_in_numpy(key, 1))
+
+
+def test_derived_keys_do_not_collide():
+    """fold_in is a bijection of the key for each data word, so a step's chain of next keys
+    (and the keys drawn from them) never repeat within any realistic run."""
+    key = jax.numpy.asarray(np.array([1, 2], np.uint32))
+    chain = jax.jit(lambda k: jax.lax.scan(lambda c, _: (random.split_key(c)[0],
+                                                         jax.numpy.stack(random.split_key(c))),
+                                           k, None, length=20000)[1])
+    pairs = np.asarray(chain(key)).reshape(-1, 2)
+    seen = {tuple(p) for p in pairs.tolist()}
+    assert len(seen) == len(pairs) == 40000
+    by_data = np.stack([_fold_in_numpy(np.array([5, 6], np.uint32), d) for d in range(2000)])
+    assert len({tuple(p) for p in by_data.tolist()}) == 2000

@@ -42,7 +42,7 @@ def make_train_step(model, loss_fn, optimizer, metrics, weighted) -> Callable[[T
 
     def train_step(state: TrainState, batch: Batch) -> TrainState:
         x, y, sample_weight, mask = batch
-        rng, key = jax.random.split(state.rng)
+        rng, key = random.split_key(state.rng)
 
         def loss_of(trainable):
             y_pred, new_frozen, extra = forward(trainable, state.non_trainable, x, True, key, mask)
