@@ -87,3 +87,22 @@ def test_fit_on_a_cpu_keeps_no_device_copy_of_the_training_set(monkeypatch, stre
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(x, y, epochs=1, verbose=0, callbacks=[LiveArrays()])
     assert shapes and (x.shape in shapes) == (not stream)
+
+
+def test_a_memory_mapped_data_set_trains_like_the_same_array_in_memory(tmp_path):
+    """Chunks are read from the user's arrays as they go, so np.memmap data is never loaded
+    whole (on a CPU), and gives the same training as the array in memory."""
+    x, y, _ = _data(n=96)
+    mapped = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=x.dtype,
+                                       shape=x.shape)
+    mapped[:] = x
+    mapped.flush()
+    weights = []
+    for inputs in (x, np.load(tmp_path / "x.npy", mmap_mode="r")):
+        lamina.utils.set_random_seed(2)
+        model = _model()
+        model.compile("adam", "sparse_categorical_crossentropy")
+        model.fit(inputs, y, batch_size=16, epochs=2, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
