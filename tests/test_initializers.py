@@ -5,6 +5,7 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
+import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -247,3 +248,14 @@ def test_unknown_names_and_bad_arguments():
         initializers.VarianceScaling(distribution="cauchy")
     with pytest.raises(ValueError, match="seed"):
         initializers.RandomNormal(seed="abc")
+
+
+def test_orthogonal_inside_a_trace_draws_with_jax_and_stays_orthogonal():
+    """Eagerly the QR runs in NumPy (nothing compiles); inside a compiled function, where the
+    key is traced, the jax.random / jnp.linalg path gives an orthogonal matrix too."""
+    def draw(key):
+        with lrandom.key_scope(key):
+            return initializers.Orthogonal(gain=2.0, seed=lrandom.SeedGenerator())((6, 4))
+
+    w = np.asarray(jax.jit(draw)(lrandom.host_key(5)), np.float64)
+    np.testing.assert_allclose(w.T @ w, 4.0 * np.eye(4), atol=1e-4)

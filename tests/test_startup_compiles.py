@@ -39,6 +39,16 @@ def test_building_compiles_nothing_and_a_first_fit_compiles_one_program(caplog):
     assert np.isfinite(history["loss"][0]) and 0.0 <= history["accuracy"][0] <= 1.0
 
 
+@pytest.mark.parametrize("recurrent", [
+    lambda: layers.LSTM(19), lambda: layers.LSTM(19, unit_forget_bias=False),
+    lambda: layers.GRU(19), lambda: layers.SimpleRNN(19),
+    lambda: layers.Bidirectional(layers.LSTM(7, return_sequences=True))])
+def test_building_a_recurrent_model_compiles_nothing(recurrent, caplog):
+    """Orthogonal recurrent kernels (QR) and LSTM's forget-gate bias are made with NumPy."""
+    assert compiled_names(caplog, lambda: lamina.Sequential([
+        layers.Input((6, 5)), recurrent(), layers.Dense(3)])) == []
+
+
 OPTIMIZERS = [
     lambda: lamina.optimizers.SGD(0.1, momentum=0.9),
     lambda: lamina.optimizers.Adam(amsgrad=True),

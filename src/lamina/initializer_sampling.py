@@ -9,7 +9,10 @@ tracer) the `jax.random` versions are used.
 
 from __future__ import annotations
 
+import math
+
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from lamina import random as _random
@@ -46,6 +49,23 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> jax.
         sample[outside] = rng.standard_normal(int(outside.sum()))
         outside = np.abs(sample) > 2.0
     return _to_array(mean + stddev * sample, dtype)
+
+
+def orthogonal(shape: tuple[int, ...], gain: float, dtype, seed) -> jax.Array:
+    """`gain` times a random matrix with orthonormal rows or columns (whichever are fewer),
+    the axes before the last flattened into rows: the Q of a Gaussian matrix's QR, its signs
+    fixed by R's diagonal. The QR runs in float32 or wider."""
+    rows, cols = math.prod(shape[:-1]), shape[-1]
+    work = jnp.promote_types(_random._dtype(dtype), jnp.float32)
+    tall = (max(rows, cols), min(rows, cols))
+    rng = _generator(seed)
+    if rng is None:
+        q, r = jnp.linalg.qr(_random.normal(tall, dtype=work, seed=seed))
+        q = q * jnp.sign(jnp.diag(r))
+        return (gain * (q.T if rows < cols else q)).reshape(shape).astype(_random._dtype(dtype))
+    q, r = np.linalg.qr(rng.standard_normal(tall).astype(work))
+    q = q * np.sign(np.diag(r))
+    return _to_array(gain * (q.T if rows < cols else q).reshape(shape), dtype)
 
 
 def _to_array(values: np.ndarray, dtype) -> jax.Array:

@@ -295,14 +295,7 @@ class Orthogonal(RandomInitializer):
                 "The tensor to initialize must be at least two-dimensional. "
                 f"Received: shape={shape} of rank {len(shape)}."
             )
-        rows, cols = math.prod(shape[:-1]), shape[-1]
-        work = jnp.promote_types(dtype, jnp.float32)  # QR needs float32 or wider
-        a = sampling.normal((max(rows, cols), min(rows, cols)), dtype=work, seed=self.seed)
-        q, r = jnp.linalg.qr(a)
-        q = q * jnp.sign(jnp.diag(r))
-        if rows < cols:
-            q = q.T
-        return (self.gain * q.reshape(shape)).astype(dtype)
+        return sampling.orthogonal(shape, self.gain, dtype, self.seed)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "gain": self.gain}

@@ -12,6 +12,7 @@ from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from lamina import activations, constraints, errors, initializers, random, regularizers
 from lamina.layers.base import Layer
@@ -227,8 +228,11 @@ class LSTMCell(_Cell):
         init, units = self.bias_initializer, self.units
 
         def forget_ones(shape, dtype=None):
-            return jnp.concatenate([init((units,), dtype=dtype), jnp.ones((units,), dtype),
-                                    init((2 * units,), dtype=dtype)])
+            head, tail = init((units,), dtype=dtype), init((2 * units,), dtype=dtype)
+            if isinstance(head, jax.core.Tracer) or isinstance(tail, jax.core.Tracer):
+                return jnp.concatenate([head, jnp.ones((units,), head.dtype), tail])
+            # eagerly, NumPy: a jnp.concatenate would compile three small programs
+            return jax.device_put(np.concatenate([head, np.ones(units, head.dtype), tail]))
 
         return forget_ones
 
