@@ -1,8 +1,9 @@
 """Feeding in-memory data to the compiled steps, one epoch at a time.
 
 Every chunk call takes `(data, index, mask, start)`: step i of the chunk trains on the rows
-`index[start + i]` of `data`, with `mask[start + i]` zero on the padding rows of a last
-partial batch. How `data` gets there depends on where the steps run:
+`index[start + i]` of `data` (with no index, on its i-th run of batch-size rows), with
+`mask[start + i]` zero on the padding rows of a last partial batch. What `data` is depends on
+where the steps run:
 
 - A CPU backend and no distribution: the data stays in the user's host arrays and each chunk's
   rows are gathered with NumPy and passed in (`_Streamed`). On a CPU the "device" is the same
