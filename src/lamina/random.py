@@ -108,11 +108,15 @@ def draw_key(seed: int | SeedGenerator | jax.Array | None = None) -> jax.Array:
     return seed
 
 
+def _key_data(key: jax.Array) -> jax.Array:
+    """The integer words of a raw (uint32) or typed key."""
+    return key if jnp.issubdtype(key.dtype, jnp.integer) else jax.random.key_data(key)
+
+
 def host_generator(key: jax.Array) -> np.random.Generator:
     """A NumPy generator seeded by a (concrete) JAX key: host-side draws that compile nothing
     and follow the same seeds as the key stream."""
-    data = key if jnp.issubdtype(key.dtype, jnp.integer) else jax.random.key_data(key)
-    return np.random.default_rng(np.asarray(data).astype(np.uint64).tolist())
+    return np.random.default_rng(np.asarray(_key_data(key)).astype(np.uint64).tolist())
 
 
 def _dtype(dtype):
@@ -185,8 +189,7 @@ def hashed_bits(key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
     size = int(np.prod(shape, dtype=np.int64))
     if size >= 2**32:  # the element counter would wrap
         return jax.random.bits(key, shape, jnp.uint32)
-    data = key if jnp.issubdtype(key.dtype, jnp.integer) else jax.random.key_data(key)
-    words = jnp.ravel(data).astype(jnp.uint32)
+    words = jnp.ravel(_key_data(key)).astype(jnp.uint32)
     index = lax.iota(jnp.uint32, size).reshape(shape)
     return _mix32(_mix32(index ^ words[0]) + words[1])
 

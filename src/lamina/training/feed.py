@@ -140,7 +140,8 @@ def _stage_sharded(data: ArrayData, batch_size: int, dist) -> tuple:
 
 
 @functools.partial(jax.jit, static_argnums=(2, 3, 4))
-def _sharded_order_jit(key, valid, steps: int, per_shard: int, shuffle: bool):
+def _sharded_order(key, valid, steps: int, per_shard: int, shuffle: bool):
+    """Index and mask matrices (steps, shards, batch / shards) for one epoch."""
     shards, rows = valid.shape
     if shuffle:  # a random order of each shard's valid rows, its padding rows last
         noise = jax.random.uniform(key, (shards, rows))
@@ -154,8 +155,3 @@ def _sharded_order_jit(key, valid, steps: int, per_shard: int, shuffle: bool):
                                               axis=1)
 
     return by_step(order.astype(jnp.int32)), by_step(mask)
-
-
-def _sharded_order(key, valid, steps: int, per_shard: int, shuffle: bool):
-    """Index and mask matrices (steps, shards, batch / shards) for one epoch."""
-    return _sharded_order_jit(key, valid, steps, per_shard, shuffle)
