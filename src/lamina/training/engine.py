@@ -14,7 +14,7 @@ import numpy as np
 
 from lamina.distribution import distribution
 from lamina.distribution.placement import constrain_batch
-from lamina.training import fused, steps
+from lamina.training import fused, heap, steps
 from lamina.training.state import TrainState
 
 
@@ -25,6 +25,7 @@ class Engine:
         self._cache: dict = {}
         self._signature: tuple | None = None
         self.live_state = None  # the latest train state while fit runs (for callbacks)
+        heap.release_after_compiles()
 
     @property
     def metrics(self) -> list:
