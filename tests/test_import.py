@@ -14,3 +14,15 @@ def test_import_lamina_defers_optax_h5py_and_lazy_submodules():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     assert out == ["[]", "Adam [[0.0, 1.0]]", "True True"]
+
+
+def test_utils_and_set_random_seed_leave_h5py_for_saving():
+    # the tutorial calls keras.utils.set_random_seed; h5py (~13 MiB) waits for a save or load
+    code = ("import sys, lamina\n"
+            "lamina.utils.set_random_seed(0)\n"
+            "print('h5py' in sys.modules)\n"
+            "from lamina.saving import load_model, SavedFileError, register_keras_serializable\n"
+            "print('h5py' in sys.modules, set(lamina.saving.__all__) <= set(dir(lamina.saving)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["False", "True True"]
