@@ -216,7 +216,8 @@ def notes(plan: Plan, threads: set[int], busy: bool) -> list[str]:
         "the child's at the end of epoch 1 (imports and data loading included). Peak RSS: "
         "ru_maxrss of the MLP process at its end.",
         "Every contender reads the same IDX files with numpy (benchmarks/contenders/fashion.py),"
-        " scaled in place to [0, 1] float32 (no second float copy in the peak RSS); rep r uses seed r - 1 in every contender.",
+        " scaled in place to [0, 1] float32 (no second float copy in the peak RSS); rep r uses"
+        " seed r - 1 in every contender.",
     ]
     if busy:
         items.insert(0, "The machine was busy when the run started (1-minute load average above "
