@@ -10,7 +10,6 @@ resident memory of a whole `fit` 590 MiB; returning the pages after each compile
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 import jax.monitoring
 
@@ -23,10 +22,10 @@ _installed = False
 
 
 def _malloc_trim():
-    """glibc's `malloc_trim`, or None where the C library has none."""
-    name = ctypes.util.find_library("c")
+    """glibc's `malloc_trim` (looked up among the symbols the process already has, no search
+    for the library), or None where the C library has none."""
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
 
