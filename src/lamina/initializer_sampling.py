@@ -59,13 +59,14 @@ def orthogonal(shape: tuple[int, ...], gain: float, dtype, seed) -> jax.Array:
     work = jnp.promote_types(_random._dtype(dtype), jnp.float32)
     tall = (max(rows, cols), min(rows, cols))
     rng = _generator(seed)
-    if rng is None:
-        q, r = jnp.linalg.qr(_random.normal(tall, dtype=work, seed=seed))
-        q = q * jnp.sign(jnp.diag(r))
-        return (gain * (q.T if rows < cols else q)).reshape(shape).astype(_random._dtype(dtype))
-    q, r = np.linalg.qr(rng.standard_normal(tall).astype(work))
-    q = q * np.sign(np.diag(r))
-    return _to_array(gain * (q.T if rows < cols else q).reshape(shape), dtype)
+    if rng is None:  # a traced key: the same steps in jnp
+        xp, sample = jnp, _random.normal(tall, dtype=work, seed=seed)
+    else:
+        xp, sample = np, rng.standard_normal(tall).astype(work)
+    q, r = xp.linalg.qr(sample)
+    q = gain * (q * xp.sign(xp.diag(r)))
+    q = (q.T if rows < cols else q).reshape(shape)
+    return q.astype(_random._dtype(dtype)) if xp is jnp else _to_array(q, dtype)
 
 
 def _to_array(values: np.ndarray, dtype) -> jax.Array:
