@@ -77,7 +77,9 @@ def make_predict_chunk(predict_step: Callable, steps_per_call: int) -> Callable:
     `rows_of_step`)."""
 
     def one(state, x, index, i):
-        batch_size = len(jax.tree_util.tree_leaves(x)[0]) // steps_per_call
+        # the batch size: the index's rows, or with no index the chunk's rows split K ways
+        batch_size = (index.shape[-1] if index is not None
+                      else len(jax.tree_util.tree_leaves(x)[0]) // steps_per_call)
         return predict_step(state, constrain_batch(rows_of_step(x, index, i, batch_size)))
 
     def run(state, x, index, start):
