@@ -358,3 +358,43 @@ def test_fit_and_evaluate_print_keras_progress_lines(capsys):
         assert match, line
         assert float(match.group(2)) == pytest.approx(history.history["loss"][epoch], abs=1e-4)
     assert re.fullmatch(rf"4/4 ━{{20}} .* - accuracy: {number} - loss: {number}", lines[4])
+
+
+@pytest.mark.parametrize("data_kind", ["arrays", "generator", "on_batch"])
+def test_training_donates_the_state_and_keeps_every_copy_handed_out(data_kind):
+    """The train calls reuse the state's buffers (the arrays the model held before are
+    deleted, as in Keras); weights read with get_weights stay as they were read; the model
+    trains on afterwards and nothing warns that a donated buffer was unusable."""
+    import warnings
+
+    x, y = data(n=96)
+    model = mlp(lamina)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    held = model.layers[0].kernel.value
+    read_at_epoch_end = []
+    remember = lamina.callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: read_at_epoch_end.append(
+            (model.get_weights(), [w.copy() for w in model.get_weights()])))
+
+    def batches():
+        while True:
+            for start in range(0, len(x), 32):
+                yield x[start:start + 32], y[start:start + 32]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if data_kind == "arrays":
+            model.fit(x, y, epochs=3, batch_size=32, verbose=0, callbacks=[remember])
+        elif data_kind == "generator":
+            model.fit(batches(), steps_per_epoch=3, epochs=3, verbose=0, callbacks=[remember])
+        else:
+            for start in range(0, len(x), 32):
+                model.train_on_batch(x[start:start + 32], y[start:start + 32])
+    assert held.is_deleted()
+    for read, copied in read_at_epoch_end:
+        for a, b in zip(read, copied):
+            np.testing.assert_array_equal(a, b)
+    before = model.get_weights()
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+    assert not np.array_equal(model.get_weights()[0], before[0])
+    assert np.isfinite(model.predict(x, verbose=0)).all()

@@ -13,7 +13,7 @@ from lamina.layers.base import Layer
 from lamina.layers.input_spec import shape_str
 from lamina.models import summary as summary_module
 from lamina.training import compile as compile_module
-from lamina.training import loop
+from lamina.training import interrupts, loop
 from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import materialize
 from lamina.training.state import from_model, to_model
@@ -206,9 +206,11 @@ class Model(Layer):
         optimizer = engine.config.optimizer if train else None
         state = engine.reset_metrics(from_model(self, optimizer, engine.metrics))
         batch = pad_batch((data.x, data.y, data.sample_weight), data.num_samples)
-        state, logs = (engine.train_batch() if train else engine.eval_batch())(state, batch)
-        if train:
-            to_model(self, state, optimizer)
+        step = engine.train_batch() if train else engine.eval_batch()
+        with interrupts.deferred():  # the train call donates `state`: keep its outputs
+            state, logs = step(state, batch)
+            if train:
+                to_model(self, state, optimizer)
         logs = materialize(logs)
         if return_dict:
             return logs

@@ -67,7 +67,7 @@ class Engine:
     # Chunks and batches return (state, logs): the logs are computed in the same call.
     def train_chunk(self, steps_per_call: int):
         return self._cached(("train", steps_per_call), lambda: fused.make_run_chunk(
-            self.train_step(), steps_per_call, self._results()))
+            self.train_step(), steps_per_call, self._results(), donate=True))
 
     def eval_chunk(self, steps_per_call: int):
         return self._cached(("eval", steps_per_call), lambda: fused.make_run_chunk(
@@ -75,7 +75,8 @@ class Engine:
 
     def train_batch(self):
         return self._cached("train_batch", lambda: jax.jit(
-            fused.with_results(_constrained(self.train_step()), self._results())))
+            fused.with_results(_constrained(self.train_step()), self._results()),
+            donate_argnums=0))
 
     def eval_batch(self):
         return self._cached("eval_batch", lambda: jax.jit(

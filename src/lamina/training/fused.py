@@ -46,12 +46,15 @@ def _step_at(step: Callable, state, data, index, mask, i):
     return step(state, constrain_batch((x, y, sample_weight, row_mask.reshape(-1))))
 
 
-def make_run_chunk(step: Callable, steps_per_call: int, results: Callable) -> Callable:
+def make_run_chunk(step: Callable, steps_per_call: int, results: Callable,
+                   donate: bool = False) -> Callable:
     """`run(state, data, index, mask, start) -> (state, results(state))` running steps
     start..start+K-1 (index: see `rows_of_step`); the logs come out of the same compiled call
-    (no second program)."""
+    (no second program). `donate`: the new state reuses the buffers of the state passed in."""
+    donated = (0,) if donate else ()
     if steps_per_call == 1:
-        return jax.jit(with_results(functools.partial(_step_at, step), results))
+        return jax.jit(with_results(functools.partial(_step_at, step), results),
+                       donate_argnums=donated)
 
     def run(state, data, index, mask, start):
         def body(carry, i):
@@ -60,7 +63,7 @@ def make_run_chunk(step: Callable, steps_per_call: int, results: Callable) -> Ca
         state, _ = lax.scan(body, state, start + jnp.arange(steps_per_call))
         return state
 
-    return jax.jit(with_results(run, results))
+    return jax.jit(with_results(run, results), donate_argnums=donated)
 
 
 def with_results(step: Callable, results: Callable) -> Callable:

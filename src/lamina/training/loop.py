@@ -16,7 +16,7 @@ from lamina.callbacks import CallbackList, History
 from lamina.distribution import distribution, placement
 from lamina.distribution.host import tree_to_host
 from lamina.training import data as data_module
-from lamina.training import feed, fused, predict_memo
+from lamina.training import feed, fused, interrupts, predict_memo
 from lamina.training.compile import check_targets
 from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import LazyLogs, materialize
@@ -115,7 +115,9 @@ def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: i
     step, logs = 0, None
     for k in fused.chunk_schedule(total, _steps_per_call(engine, callbacks, total)):
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
-        state, logs = chunk_fn(k)(state, *epoch.chunk(step, k))
+        inputs = epoch.chunk(step, k)
+        with interrupts.deferred():  # the call donates `state`: keep its outputs
+            state, logs = chunk_fn(k)(state, *inputs)
         epoch.submitted(logs)
         engine.live_state = state
         step += k
@@ -131,7 +133,9 @@ def _run_iterable(engine: Engine, batch_fn, state: TrainState, data, callbacks, 
         rows = len(jax.tree_util.tree_leaves(batch[0])[0])
         size = size or _first_batch_size(rows)
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
-        state, logs = batch_fn(state, pad_batch(batch, max(size, rows)))
+        padded = pad_batch(batch, max(size, rows))
+        with interrupts.deferred():  # the call donates `state`: keep its outputs
+            state, logs = batch_fn(state, padded)
         engine.live_state = state
         getattr(callbacks, f"on_{hook}_batch_end")(step, LazyLogs(lambda l=logs: l))
         if hook == "train" and engine.model.stop_training:
