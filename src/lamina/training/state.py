@@ -11,6 +11,7 @@ import numpy as np
 from lamina import random
 from lamina.host_constants import init_on_host
 from lamina.distribution import placement
+from lamina.variables import current_values
 
 
 class TrainState(NamedTuple):
@@ -55,7 +56,7 @@ def inference_state(model, variables: tuple[list, list] | None = None) -> TrainS
     the model's (trainable, non-trainable) Variable lists, when the caller has them."""
     trainable, frozen = variables or (model.trainable_weights, model.non_trainable_weights)
     return placement.place_state(TrainState(
-        trainable=[v.value for v in trainable], non_trainable=[v.value for v in frozen],
+        trainable=current_values(trainable), non_trainable=current_values(frozen),
         opt=None, metrics=[], loss_tracker=(), rng=_inference_key()), model)
 
 
