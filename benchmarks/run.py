@@ -253,8 +253,16 @@ def measure(plan: Plan, contenders: list[Contender]
                 threads.update([result["threads"]] if "threads" in result else [])
                 print(f"rep {rep + 1} {workload:4s} {c.name:9s} epochs "
                       + " ".join(f"{t:.2f}s" for t in result["epoch_wall"])
-                      + f"  test accuracy {result['accuracy']:.4f}", flush=True)
+                      + f"  test accuracy {result['accuracy']:.4f}" + _spread(result),
+                      flush=True)
     return samples, versions, threads
+
+
+def _spread(result: dict) -> str:
+    """The per-rep predict latency and peak RSS (the report keeps only their medians)."""
+    predict = result.get("predict_s")
+    return ("" if predict is None else f"  predict {predict * 1e3:.3f} ms") + \
+        f"  peak RSS {result['rss_mib']:.0f} MiB"
 
 
 def describe(plan: Plan) -> str:
