@@ -116,7 +116,7 @@ def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: i
     for k in fused.chunk_schedule(total, _steps_per_call(engine, callbacks, total)):
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
         inputs = epoch.chunk(step, k)
-        with interrupts.deferred():  # the call donates `state`: keep its outputs
+        with interrupts.deferred():  # train calls donate `state`: keep their outputs
             state, logs = chunk_fn(k)(state, *inputs)
         epoch.submitted(logs)
         engine.live_state = state
@@ -134,7 +134,7 @@ def _run_iterable(engine: Engine, batch_fn, state: TrainState, data, callbacks, 
         size = size or _first_batch_size(rows)
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
         padded = pad_batch(batch, max(size, rows))
-        with interrupts.deferred():  # the call donates `state`: keep its outputs
+        with interrupts.deferred():  # train calls donate `state`: keep their outputs
             state, logs = batch_fn(state, padded)
         engine.live_state = state
         getattr(callbacks, f"on_{hook}_batch_end")(step, LazyLogs(lambda l=logs: l))
