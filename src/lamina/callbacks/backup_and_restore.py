@@ -24,6 +24,7 @@ import numpy as np
 from lamina import errors
 from lamina.callbacks.base import Callback, Logs
 from lamina.callbacks.monitor import BatchCounter, check_save_freq, disable_batch_hooks
+from lamina.variables import current_values
 
 __all__ = ["BackupAndRestore"]
 
@@ -63,7 +64,7 @@ def write_backup(path: str, model: Any, epoch: int, batch: int) -> None:
         f.attrs.update({"format": FORMAT, "version": VERSION, "epoch": epoch, "batch": batch})
         if _settable_learning_rate(model.optimizer):
             f.attrs["learning_rate"] = model.optimizer.learning_rate
-        _write_arrays(f.create_group("weights"), [v.value for v in model.weights])
+        _write_arrays(f.create_group("weights"), current_values(model.weights))
         if model._optimizer_state is not None:
             _write_arrays(f.create_group("optimizer"),
                           jax.tree_util.tree_leaves(model._optimizer_state))
@@ -210,7 +211,7 @@ def _check_weights(path: str, model: Any, weights: list[np.ndarray]) -> None:
 def _restore_optimizer(path: str, model: Any, leaves: list[np.ndarray]) -> None:
     """Set `model._optimizer_state` from stored leaves, in the structure of a fresh state."""
     optimizer = model.optimizer
-    template = jax.eval_shape(optimizer.init, [v.value for v in model.trainable_weights])
+    template = jax.eval_shape(optimizer.init, current_values(model.trainable_weights))
     slots, treedef = jax.tree_util.tree_flatten(template)
     if [tuple(s.shape) for s in slots] != [tuple(leaf.shape) for leaf in leaves]:
         raise errors.ConfigError(

@@ -15,6 +15,7 @@ import numpy as np
 
 from lamina.distribution.host import to_host
 from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+from lamina.variables import current_values
 
 
 def _serialize_loss(loss) -> Any:
@@ -106,7 +107,7 @@ def restore_optimizer_values(model, values: list, source: str) -> bool:
     optimizer = model.optimizer
     if optimizer is None or not values:
         return False
-    trainable = [v.value for v in model.trainable_weights]
+    trainable = current_values(model.trainable_weights)
     state = optimizer.init(trainable)
     expected = len(optimizer.keras_variables(state))
     if len(values) != expected:

@@ -21,6 +21,7 @@ from lamina.training.compile import check_targets
 from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import LazyLogs, materialize
 from lamina.training.state import TrainState, from_model, inference_state, to_model
+from lamina.variables import current_values
 
 
 def resolve_verbose(verbose) -> int:
@@ -254,8 +255,8 @@ def _sync_live_state(model, engine: Engine, optimizer) -> None:
 
 def _reread_weights(model, state: TrainState) -> TrainState:
     """Callbacks may set weights (e.g. restoring the best ones): continue from the model."""
-    return state._replace(trainable=[v.value for v in model.trainable_weights],
-                          non_trainable=[v.value for v in model.non_trainable_weights])
+    return state._replace(trainable=current_values(model.trainable_weights),
+                          non_trainable=current_values(model.non_trainable_weights))
 
 
 def _epoch_steps(data, batch_size, steps_per_epoch):

@@ -36,7 +36,7 @@ def fresh_metric_states(metrics) -> list:
 
 def from_model(model, optimizer=None, metrics=()) -> TrainState:
     """Read the current values of `model` (and a fresh optimizer/metric state) into a state."""
-    trainable = [v.value for v in model.trainable_weights]
+    trainable = current_values(model.trainable_weights)
     opt = None
     if optimizer is not None:
         opt = model._optimizer_state
@@ -44,7 +44,7 @@ def from_model(model, optimizer=None, metrics=()) -> TrainState:
             opt = optimizer.init(trainable)
         opt = optimizer.with_current_hyperparams(opt)
     state = TrainState(trainable=trainable,
-                       non_trainable=[v.value for v in model.non_trainable_weights],
+                       non_trainable=current_values(model.non_trainable_weights),
                        opt=opt, metrics=fresh_metric_states(metrics),
                        loss_tracker=empty_tracker(), rng=_train_rng(model))
     return placement.place_state(state, model)  # per the current distribution, if any
