@@ -1,7 +1,7 @@
 """lamina.distribution: Keras 3's API on jax.sharding.
 
-The multi-device checks run one subprocess with 4 forced CPU devices (this process has already
-initialised JAX with one device).
+The multi-device checks run one subprocess with 4 forced CPU devices (this process's devices
+are the machine's cores; the one-device checks name cpu:0).
 """
 
 import json
@@ -74,7 +74,7 @@ def test_bad_settings_name_the_argument_and_the_fix(four_devices):
 
 
 def test_layout_map_matches_paths_like_keras():
-    mesh = distribution.DeviceMesh((1,), ("model",))
+    mesh = distribution.DeviceMesh((1,), ("model",), ["cpu:0"])
     layout_map = distribution.LayoutMap(mesh)
     layout_map[".*dense.*kernel"] = (None, "model")
     layout_map["dense_1/bias"] = distribution.TensorLayout(("model",))
@@ -92,7 +92,7 @@ def test_layout_map_matches_paths_like_keras():
 
 
 def test_mesh_and_strategies_on_one_device():
-    mesh = distribution.DeviceMesh((1,), ("batch",), distribution.list_devices())
+    mesh = distribution.DeviceMesh((1,), ("batch",), distribution.list_devices()[:1])
     assert mesh.devices.tolist() == ["cpu:0"] and mesh.backend_mesh.axis_names == ("batch",)
     with pytest.raises(errors.ConfigError, match="same length"):
         distribution.DeviceMesh((1,), ("batch", "model"))
@@ -125,7 +125,7 @@ def test_fit_under_a_one_device_distribution_trains_the_same():
         return model.get_weights(), model.predict(x, verbose=0)
 
     plain = run()
-    with distribution.DataParallel().scope():
+    with distribution.DataParallel(devices=["cpu:0"]).scope():
         sharded = run()
     for a, b in zip(plain[0] + [plain[1]], sharded[0] + [sharded[1]]):
         np.testing.assert_allclose(a, b, atol=1e-6)

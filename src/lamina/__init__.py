@@ -9,6 +9,10 @@ __version__ = "0.1.0"
 
 import importlib  # noqa: E402
 
+from lamina.distribution import cpu_cores  # noqa: E402
+
+cpu_cores.expose_cores()  # before anything starts JAX: its devices are fixed from then on
+
 from lamina import (  # noqa: E402
     activations,
     backend,

@@ -11,6 +11,7 @@ import jax
 from jax.sharding import NamedSharding, PartitionSpec
 
 from lamina import errors
+from lamina.distribution.cpu_cores import is_core_split
 from lamina.distribution.strategies import distribution
 
 
@@ -105,9 +106,10 @@ def constrain_shard_axis(array, axis: int):
 
 
 def check_batch_size(batch_size: int, argument: str = "batch_size") -> None:
-    """The global batch must split evenly over the devices of the batch axis."""
+    """The global batch must split evenly over the devices of the batch axis (of the user's
+    distribution: lamina splits batches over the CPU's cores only where they divide)."""
     dist = distribution()
-    if dist is None or batch_size is None:
+    if dist is None or batch_size is None or is_core_split(dist):
         return
     size = dist.device_mesh.axis_size(dist.batch_dim_name)
     if batch_size % size:

@@ -63,15 +63,9 @@ class Distribution:
     def get_tensor_layout(self, path: str):
         return None
 
-    @contextlib.contextmanager
     def scope(self):
         """Make this distribution current inside a `with` block."""
-        previous = distribution()
-        set_distribution(self)
-        try:
-            yield self
-        finally:
-            set_distribution(previous)
+        return scoped(self)
 
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} device_mesh={self._device_mesh}, "
@@ -157,6 +151,17 @@ def set_distribution(value: Distribution | None) -> None:
         raise errors.ConfigError(f"set_distribution expects a DataParallel / ModelParallel "
                                  f"instance or None. Received: value={value!r}.")
     _CURRENT[0] = value
+
+
+@contextlib.contextmanager
+def scoped(value: Distribution | None):
+    """Make `value` (None: no distribution) current inside a `with` block."""
+    previous = distribution()
+    set_distribution(value)
+    try:
+        yield value
+    finally:
+        set_distribution(previous)
 
 
 def distribution_scope(value: Distribution):

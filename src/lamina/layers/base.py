@@ -74,6 +74,9 @@ class Layer:
     #: Whether the engine may scan several training steps in one compiled call for models
     #: holding this layer ('auto' steps_per_execution). Layers XLA:CPU scans slowly say False.
     fuse_steps = True
+    #: Whether training gains from splitting each batch over the CPU's cores (see
+    #: distribution/cpu_cores.py): True for layers that keep one core busy however many there are.
+    splits_batch_over_cores = False
     #: Whether an incoming mask (e.g. from Embedding(mask_zero=True)) passes through unchanged.
     supports_masking = False
 

@@ -25,6 +25,7 @@ class RNN(Layer):
     """`keras.layers.RNN(cell, ...)`: the time loop around a cell."""
 
     supports_masking = True
+    splits_batch_over_cores = True  # a chain of small matmuls, one per time step
 
     def __init__(self, cell, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False,

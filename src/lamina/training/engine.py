@@ -22,7 +22,7 @@ class Engine:
     def __init__(self, model, compile_config):
         self.model = model
         self.config = compile_config
-        self._cache: dict = {}
+        self._caches: dict = {}  # distribution -> {key: function}
         self._signature: tuple | None = None
         self.live_state = None  # the latest train state while fit runs (for callbacks)
         heap.release_after_compiles()
@@ -40,14 +40,20 @@ class Engine:
         (`variables`: the model's (trainable, non-trainable) lists when the caller has them)."""
         trainable, frozen = variables or (self.model.trainable_weights,
                                           self.model.non_trainable_weights)
-        signature = (tuple(id(v) for v in trainable), tuple(id(v) for v in frozen),
-                     distribution())  # a new distribution compiles new functions
+        signature = (tuple(id(v) for v in trainable), tuple(id(v) for v in frozen))
         if signature != self._signature:
-            self._cache.clear()
+            self._caches.clear()
             self._signature = signature
-        if key not in self._cache:
-            self._cache[key] = build()
-        return self._cache[key]
+        cache = self._cache
+        if key not in cache:
+            cache[key] = build()
+        return cache[key]
+
+    @property
+    def _cache(self) -> dict:
+        """The functions built for the current distribution (each has its own: a split fit
+        followed by a one-device predict, and the next fit, compile nothing new)."""
+        return self._caches.setdefault(distribution(), {})
 
     def _loss(self):
         weight = self.config.loss_weights

@@ -5,7 +5,8 @@ Every chunk call takes `(data, index, mask, start)`: step i of the chunk trains 
 `mask[start + i]` zero on the padding rows of a last partial batch. What `data` is depends on
 where the steps run:
 
-- A CPU backend and no distribution: the data stays in the user's host arrays and each chunk's
+- A CPU backend and no distribution (or lamina's own split of the batch over the CPU's cores,
+  see distribution/cpu_cores.py): the data stays in the user's host arrays and each chunk's
   rows are gathered with NumPy and passed in (`_Streamed`). On a CPU the "device" is the same
   RAM, so a device copy of the whole set would only double the memory (and XLA:CPU can alias
   host memory only when it is 64-byte aligned, which NumPy's large arrays are not). The gather
@@ -34,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina import errors
-from lamina.distribution import distribution, placement
+from lamina.distribution import cpu_cores, distribution, placement
 from lamina.training import fused
 from lamina.training.data import ArrayData
 
@@ -96,9 +97,10 @@ def epoch(data: ArrayData, batch_size: int, key, shuffle: bool) -> _Resident | _
     """The feed of one epoch over `data` in batches of `batch_size`, shuffled by `key`; its
     `chunk(step, k)` is the `(data, index, mask, start)` of steps step..step+k-1."""
     dist = distribution()
-    if dist is None or dist.device_mesh.axis_size(dist.batch_dim_name) == 1:
+    if dist is None or cpu_cores.is_core_split(dist) or \
+            dist.device_mesh.axis_size(dist.batch_dim_name) == 1:
         index, mask = fused.epoch_order(key, data.num_samples, batch_size, bool(shuffle))
-        if dist is None and streams_from_host():
+        if (dist is None or cpu_cores.is_core_split(dist)) and streams_from_host():
             return _Streamed((data.x, data.y, data.sample_weight), index, mask)
         return _Resident(placement.replicate(data.on_device()), jax.device_put(index),
                          jax.device_put(mask))

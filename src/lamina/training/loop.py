@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 from lamina import errors
 from lamina.callbacks import CallbackList, History
-from lamina.distribution import distribution, placement
+from lamina.distribution import cpu_cores, distribution, placement
 from lamina.distribution.host import tree_to_host
 from lamina.training import data as data_module
 from lamina.training import feed, fused, interrupts, predict_memo
@@ -213,39 +213,54 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     steps = _epoch_steps(train, batch_size, steps_per_epoch)
     cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                        verbose=verbose, epochs=epochs, steps=steps)
-    optimizer = engine.config.optimizer
-    model.stop_training = False
-    model._initial_epoch = None
-    engine.live_state = None
-    # callbacks reading `self.model` mid-epoch get the weights of the latest step
-    model.jax_state_sync = lambda: _sync_live_state(model, engine, optimizer)
-    logs = None
-    cbs.on_train_begin()
-    # callbacks may have restored weights, optimizer state and the epoch (BackupAndRestore)
-    state = from_model(model, optimizer, engine.metrics)
-    initial_epoch = model._initial_epoch if model._initial_epoch is not None else initial_epoch
-    try:
-        for epoch in range(initial_epoch, epochs):
-            cbs.on_epoch_begin(epoch)  # may set the learning rate for this epoch
-            state = engine.reset_metrics(state)._replace(
-                opt=optimizer.with_current_hyperparams(state.opt))
-            state, logs = run_epoch(engine, state, train, batch_size, shuffle, steps_per_epoch,
-                                    cbs, True)
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = evaluate_state(engine, state, val, validation_batch_size or batch_size,
-                                          validation_steps)
-                logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            to_model(model, state, optimizer)
-            cbs.on_epoch_end(epoch, logs)
-            state = _reread_weights(model, state)
-            if model.stop_training:
-                break
-    finally:
-        model.jax_state_sync = None
+    sizes = _array_batch_sizes([(train, batch_size), (val, validation_batch_size or batch_size)])
+    # recurrent models on a multi-core CPU: each batch split over the cores
+    with cpu_cores.steps_split(model, sizes) as split:
+        optimizer = engine.config.optimizer
+        model.stop_training = False
+        model._initial_epoch = None
         engine.live_state = None
-        to_model(model, state, optimizer)
-    cbs.on_train_end(logs)
-    return model.history
+        # callbacks reading `self.model` mid-epoch get the weights of the latest step
+        model.jax_state_sync = lambda: _sync_live_state(model, engine, optimizer)
+        logs = None
+        cbs.on_train_begin()
+        # callbacks may have restored weights, optimizer state and the epoch (BackupAndRestore)
+        state = from_model(model, optimizer, engine.metrics)
+        initial_epoch = model._initial_epoch if model._initial_epoch is not None else initial_epoch
+        try:
+            for epoch in range(initial_epoch, epochs):
+                cbs.on_epoch_begin(epoch)  # may set the learning rate for this epoch
+                state = engine.reset_metrics(state)._replace(
+                    opt=optimizer.with_current_hyperparams(state.opt))
+                state, logs = run_epoch(engine, state, train, batch_size, shuffle, steps_per_epoch,
+                                        cbs, True)
+                if val is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = evaluate_state(engine, state, val,
+                                              validation_batch_size or batch_size,
+                                              validation_steps)
+                    logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                to_model(model, state, optimizer)
+                cbs.on_epoch_end(epoch, logs)
+                state = _reread_weights(model, state)
+                if model.stop_training:
+                    break
+        finally:
+            model.jax_state_sync = None
+            engine.live_state = None
+            # after a split fit the values go back to one device, as predict wants them
+            to_model(model, state if split is None else cpu_cores.on_one_device(state),
+                     optimizer)
+        cbs.on_train_end(logs)
+        return model.history
+
+
+def _array_batch_sizes(parts: list) -> list[int] | None:
+    """The batch sizes of in-memory data parts (None parts skipped); None if any part is a
+    generator or dataset (its batches may not split over the CPU's cores)."""
+    parts = [(data, size) for data, size in parts if data is not None]
+    if not all(isinstance(data, data_module.ArrayData) for data, _ in parts):
+        return None
+    return [size for _, size in parts]
 
 
 def _sync_live_state(model, engine: Engine, optimizer) -> None:
@@ -254,9 +269,11 @@ def _sync_live_state(model, engine: Engine, optimizer) -> None:
 
 
 def _reread_weights(model, state: TrainState) -> TrainState:
-    """Callbacks may set weights (e.g. restoring the best ones): continue from the model."""
-    return state._replace(trainable=current_values(model.trainable_weights),
-                          non_trainable=current_values(model.non_trainable_weights))
+    """Callbacks may set weights (e.g. restoring the best ones): continue from the model
+    (placed as the distribution wants them, like the rest of the state)."""
+    return placement.place_state(state._replace(
+        trainable=current_values(model.trainable_weights),
+        non_trainable=current_values(model.non_trainable_weights)), model)
 
 
 def _epoch_steps(data, batch_size, steps_per_epoch):
@@ -279,8 +296,9 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
                        epochs=1, steps=_epoch_steps(data, batch_size, steps))
     cbs.on_test_begin()
-    state = from_model(model, None, engine.metrics)
-    logs = evaluate_state(engine, state, data, batch_size, steps, cbs)
+    with cpu_cores.steps_split(model, _array_batch_sizes([(data, batch_size)])):
+        state = from_model(model, None, engine.metrics)
+        logs = evaluate_state(engine, state, data, batch_size, steps, cbs)
     cbs.on_test_end(logs)
     if return_dict:
         return logs
@@ -290,6 +308,13 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
 
 
 def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    if cpu_cores.is_core_split(distribution()):  # a callback's predict inside a split fit
+        with cpu_cores.unsplit():
+            return _predict(model, x, batch_size, verbose, steps, callbacks)
+    return _predict(model, x, batch_size, verbose, steps, callbacks)
+
+
+def _predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
     remembered = predict_memo.predict_remembered(model, x, batch_size, verbose, steps, callbacks)
     if remembered is not None:
         return remembered
