@@ -36,8 +36,8 @@ def expose_cores() -> None:
     count the user chose (`JAX_NUM_CPU_DEVICES`, `jax.config`, or `XLA_FLAGS` with
     `--xla_force_host_platform_device_count`), and a JAX that already runs (its devices are
     fixed once the first computation has run)."""
-    if jax.config.jax_num_cpu_devices != -1 or \
-            "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""):
+    chosen = getattr(jax.config, "jax_num_cpu_devices", None)  # None: a JAX without the option
+    if chosen != -1 or "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""):
         return
     cores = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                 else os.cpu_count() or 1, MAX_DEVICES)
