@@ -97,10 +97,10 @@ def epoch(data: ArrayData, batch_size: int, key, shuffle: bool) -> _Resident | _
     """The feed of one epoch over `data` in batches of `batch_size`, shuffled by `key`; its
     `chunk(step, k)` is the `(data, index, mask, start)` of steps step..step+k-1."""
     dist = distribution()
-    if dist is None or cpu_cores.is_core_split(dist) or \
-            dist.device_mesh.axis_size(dist.batch_dim_name) == 1:
+    unsharded_data = dist is None or cpu_cores.is_core_split(dist)  # steps split the batches
+    if unsharded_data or dist.device_mesh.axis_size(dist.batch_dim_name) == 1:
         index, mask = fused.epoch_order(key, data.num_samples, batch_size, bool(shuffle))
-        if (dist is None or cpu_cores.is_core_split(dist)) and streams_from_host():
+        if unsharded_data and streams_from_host():
             return _Streamed((data.x, data.y, data.sample_weight), index, mask)
         return _Resident(placement.replicate(data.on_device()), jax.device_put(index),
                          jax.device_put(mask))
