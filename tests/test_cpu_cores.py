@@ -151,3 +151,47 @@ def test_a_callback_can_predict_and_evaluate_inside_a_split_fit():
     np.testing.assert_allclose(outputs[-1][0], model.predict(x[:1], verbose=0), atol=1e-6)
     np.testing.assert_allclose(outputs[-1][1], model.evaluate(x[:21], y[:21], batch_size=7,
                                                               verbose=0), atol=1e-6)
+
+
+def masked_lstm():
+    return lamina.Sequential([layers.Input((7,)), layers.Embedding(20, 8, mask_zero=True),
+                              layers.LSTM(16), layers.Dense(3, activation="softmax")])
+
+
+def stateful_lstm():
+    return lamina.Sequential([layers.Input((7, 1), batch_size=32), layers.LSTM(8, stateful=True),
+                              layers.Dense(3, activation="softmax")])
+
+
+def rnn_batch_norm():
+    return lamina.Sequential([layers.Input((7, 1)), layers.Bidirectional(layers.SimpleRNN(8)),
+                              layers.BatchNormalization(), layers.Dense(3, activation="softmax")])
+
+
+def gru_recurrent_dropout():
+    return lamina.Sequential([layers.Input((7, 1)), layers.GRU(8, recurrent_dropout=0.2),
+                              layers.Dense(3, activation="softmax")])
+
+
+@two_cores
+@pytest.mark.parametrize("build", [masked_lstm, stateful_lstm, rnn_batch_norm,
+                                   gru_recurrent_dropout])
+def test_masks_states_batch_statistics_and_recurrent_dropout_split_like_one_device(
+        monkeypatch, build):
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 20, (128, 7))
+    x[:, 5:] = 0  # padding for the mask
+    y = rng.integers(0, 3, 128)
+    inputs = x if build is masked_lstm else (x[..., None] / 20).astype("float32")
+    weights, devices = [], []
+    for split in (True, False):
+        monkeypatch.setattr(cpu_cores, "SPLIT_BATCHES", split)
+        lamina.utils.set_random_seed(1)
+        model, seen = build(), DevicesSeen()
+        model.compile("adam", "sparse_categorical_crossentropy")
+        model.fit(inputs, y, batch_size=32, epochs=2, verbose=0, shuffle=False, callbacks=[seen])
+        weights.append(model.get_weights())
+        devices.append(seen.seen[-1])
+    assert devices[0] >= 2 and devices[1] == 1
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, atol=1e-6)
