@@ -56,8 +56,7 @@ def batch_split(model, batch_sizes: list[int]) -> DataParallel | None:
     if not SPLIT_BATCHES or distribution() is not None or jax.default_backend() != "cpu" \
             or jax.process_count() != 1:
         return None
-    layers = [model, *model._flatten_layers()]
-    if not any(getattr(layer, "splits_batch_over_cores", False) for layer in layers):
+    if not any(layer.splits_batch_over_cores for layer in [model, *model._flatten_layers()]):
         return None
     shares = len(jax.devices())
     while shares > 1 and any(size % shares or size // shares < MIN_ROWS_PER_DEVICE
