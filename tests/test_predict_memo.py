@@ -90,3 +90,52 @@ def test_other_row_counts_dtypes_and_batch_sizes_give_the_reference(rows):
                 out = model.predict(x, batch_size=batch_size, verbose=0)
             assert out.shape == (rows, 4)
             np.testing.assert_allclose(out, reference(model, x), atol=1e-5)
+
+
+def test_the_remembered_weights_are_reused_until_any_variable_changes():
+    model, x = small_model(), sample()
+    model.predict(x, verbose=0)
+    model.predict(x, verbose=0)
+    state = model._predict_memo.state
+    model.predict(sample(seed=3), verbose=0)
+    assert model._predict_memo.state is state  # nothing changed: not rebuilt
+    kernel = model.layers[0].kernel
+    kernel.assign(np.asarray(kernel) * -1.0)  # one variable, directly
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference(model, x), atol=1e-5)
+    assert model._predict_memo.state is not state
+    model.layers[1].bias.assign_add(np.ones(4, "float32"))
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference(model, x), atol=1e-5)
+
+
+def test_a_callback_predicting_during_fit_sees_the_weights_of_that_moment():
+    model, x = small_model(), sample()
+    model.predict(x, verbose=0)
+    seen = []
+
+    class Probe(lamina.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((self.model.predict(x, verbose=0), reference(self.model, x)))
+
+    model.fit(sample(64, 2), np.ones((64, 4), "float32"), epochs=3, verbose=0,
+              callbacks=[Probe()])
+    for predicted, expected in seen:
+        np.testing.assert_allclose(predicted, expected, atol=1e-5)
+    assert not np.allclose(seen[0][0], seen[-1][0])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_has_nan_agrees_with_isnan_including_infinities_and_overflow(dtype):
+    from lamina.training.predict_memo import has_nan
+
+    rng = np.random.default_rng(0)
+    big = np.finfo(dtype).max
+    cases = [rng.normal(size=(1, 12)), np.full((2, 5), big), np.array([[np.inf, -np.inf, 1.0]]),
+             np.array([[-big, big, -np.inf]]), np.zeros((0, 3))]
+    for case in cases:
+        clean = case.astype(dtype)
+        assert not has_nan(clean), case
+        if clean.size:
+            for index in (0, clean.size - 1):
+                dirty = clean.copy().reshape(-1)
+                dirty[index] = np.nan
+                assert has_nan(dirty.reshape(clean.shape))

@@ -20,6 +20,7 @@ from lamina.distribution.host import to_host
 
 _local = threading.local()
 _tracking = [0]  # bumped whenever a layer or variable changes in a way that can alter weight lists
+_values = [0]  # bumped whenever any variable's value is replaced
 
 
 def tracking_version() -> int:
@@ -32,6 +33,17 @@ def tracking_changed() -> None:
     _tracking[0] += 1
 
 
+def values_version() -> int:
+    """A number that changes whenever any Variable gets a new value (assign, set_weights, the
+    end of a fit...), so callers can reuse what they built from the values until then."""
+    return _values[0]
+
+
+def in_binding() -> bool:
+    """Whether variable reads on this thread come from a `bind` (not the Variables' values)."""
+    return bool(_bindings())
+
+
 def _bindings() -> list[dict]:
     if not hasattr(_local, "stack"):
         _local.stack = []
@@ -42,7 +54,7 @@ def current_values(variables) -> list:
     """`[v.value for v in variables]`, looking up the bindings once (the latency path of
     predict reads every weight on every call)."""
     if not _bindings():
-        return [v._value for v in variables]
+        return [v._array for v in variables]
     return [v.value for v in variables]
 
 
@@ -57,6 +69,16 @@ class Variable:
         self._trainable = trainable
         self.regularizer = regularizer
         self.constraint = constraint
+
+    @property
+    def _value(self) -> jax.Array:
+        """The concrete value, outside any binding."""
+        return self._array
+
+    @_value.setter
+    def _value(self, value: jax.Array) -> None:
+        self._array = value
+        _values[0] += 1
 
     @property
     def trainable(self) -> bool:

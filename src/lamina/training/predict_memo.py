@@ -6,14 +6,19 @@ as usual, then remembers what that validation established: the compiled function
 weight lists and the padded row count. A later call whose array has the same shape and dtype,
 with no layer, variable, compile or distribution change in between (the key below), runs at
 once and checks the new values for NaN while the device computes (a NaN takes the full path,
-which warns). Weight values are read afresh on every call.
+which warns). The weight values it passes are rebuilt whenever any Variable got a new value
+(`values_version`).
+
+Every microsecond of Python here counts twice on a machine whose cores are few: when XLA's
+worker thread runs on the caller's core, the call's own work and the computation take turns,
+and each evicts the other's caches.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import jax
 import numpy as np
@@ -22,7 +27,7 @@ from lamina import config
 from lamina.distribution import distribution
 from lamina.training.engine import pad_rows
 from lamina.training.state import inference_state
-from lamina.variables import tracking_version
+from lamina.variables import in_binding, tracking_version, values_version
 
 
 class PredictMemo(NamedTuple):
@@ -30,6 +35,8 @@ class PredictMemo(NamedTuple):
     predict_batch: Callable
     variables: tuple[list, list]
     bucket: int
+    state: Any = None  # the inference state of the weights at `values_version`
+    values_version: int = -1
 
 
 def _key(model, x, batch_size) -> tuple:
@@ -47,23 +54,27 @@ def run_one_batch(predict_batch: Callable, state, x, bucket: int,
                   check: Callable[[], bool] | None = None):
     """Outputs of `predict_batch` for the host arrays `x` (padded to `bucket` rows) as NumPy;
     None if `check()` (run while the device computes) says the result must not be used."""
-    rows = len(jax.tree_util.tree_leaves(x)[0])
+    rows = len(x) if type(x) is np.ndarray else len(jax.tree_util.tree_leaves(x)[0])
     out = predict_batch(state, x if rows == bucket else pad_rows(x, bucket))
     if check is not None and not check():
         return None
+    if isinstance(out, jax.Array):  # one output: no pytree to take apart
+        _await_briefly(out)
+        return np.asarray(out)[:rows]
     leaves, structure = jax.tree_util.tree_flatten(out)
-    _await_briefly(leaves)
+    _await_briefly(leaves[-1])
     return structure.unflatten([np.asarray(a)[:rows] for a in leaves])
 
 
 _SPIN_SECONDS = 2e-4
 
 
-def _await_briefly(arrays: list) -> None:
-    """Poll the results for up to 0.2 ms before blocking on them: putting the thread to sleep
-    and waking it costs ~15 µs here, as much as a small model's whole forward pass."""
+def _await_briefly(array: jax.Array) -> None:
+    """Poll a result (the outputs of one call are ready together) for up to 0.2 ms before
+    blocking on it: putting the thread to sleep and waking it costs ~15 µs here, as much as a
+    small model's whole forward pass."""
     deadline = time.perf_counter() + _SPIN_SECONDS
-    while not all(a.is_ready() for a in arrays) and time.perf_counter() < deadline:
+    while not array.is_ready() and time.perf_counter() < deadline:
         os.sched_yield()  # lets XLA's thread run should it share this core
 
 
@@ -82,5 +93,23 @@ def predict_remembered(model, x, batch_size, verbose, steps, callbacks):
     if memo is None or verbose != 0 or callbacks or steps is not None or \
             type(x) is not np.ndarray or _key(model, x, batch_size) != memo.key:
         return None
-    return run_one_batch(memo.predict_batch, inference_state(model, memo.variables), x,
-                         memo.bucket, lambda: x.dtype.kind != "f" or not np.isnan(x).any())
+    return run_one_batch(memo.predict_batch, _current_state(model, memo), x, memo.bucket,
+                         lambda: x.dtype.kind != "f" or not has_nan(x))
+
+
+def _current_state(model, memo: PredictMemo):
+    """The memo's inference state, rebuilt (and kept) when any Variable changed since."""
+    version = values_version()
+    if memo.values_version == version and not in_binding():
+        return memo.state
+    state = inference_state(model, memo.variables)
+    object.__setattr__(model, "_predict_memo", memo._replace(state=state,
+                                                             values_version=version))
+    return state
+
+
+def has_nan(x: np.ndarray) -> bool:
+    """Whether the float array `x` holds a NaN: its dot product with itself is NaN exactly
+    then (squares never subtract, so infinities and overflow give inf), at half the cost of
+    `np.isnan(x).any()` on a sample."""
+    return bool(np.isnan(np.vdot(x, x)))
