@@ -9,6 +9,7 @@ serve eager use, shape inference and a pure compiled training step.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from typing import Iterator, Sequence
 
@@ -20,7 +21,8 @@ from lamina.distribution.host import to_host
 
 _local = threading.local()
 _tracking = [0]  # bumped whenever a layer or variable changes in a way that can alter weight lists
-_values = [0]  # bumped whenever any variable's value is replaced
+_values = [0]  # a fresh number whenever any variable's value is replaced
+_fresh_numbers = itertools.count(1)  # next() is atomic: two threads never get the same number
 
 
 def tracking_version() -> int:
@@ -78,7 +80,7 @@ class Variable:
     @_value.setter
     def _value(self, value: jax.Array) -> None:
         self._array = value
-        _values[0] += 1
+        _values[0] = next(_fresh_numbers)
 
     @property
     def trainable(self) -> bool:
