@@ -139,3 +139,15 @@ def test_has_nan_agrees_with_isnan_including_infinities_and_overflow(dtype):
                 dirty = clean.copy().reshape(-1)
                 dirty[index] = np.nan
                 assert has_nan(dirty.reshape(clean.shape))
+
+
+def test_a_predict_inside_a_bind_uses_the_bound_values_and_leaves_no_trace():
+    from lamina.variables import bind
+
+    model, x = small_model(), sample()
+    model.predict(x, verbose=0)
+    variables = model.trainable_weights
+    with bind(variables, [np.asarray(v) * 3.0 for v in variables]):
+        bound = model.predict(x, verbose=0)
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference(model, x), atol=1e-5)
+    assert not np.allclose(bound, reference(model, x), atol=1e-3)

@@ -20,9 +20,10 @@ import numpy as np
 from lamina.distribution.host import to_host
 
 _local = threading.local()
-_tracking = [0]  # bumped whenever a layer or variable changes in a way that can alter weight lists
+# next() is atomic: two threads never draw the same number, so a version never comes back
+_fresh_numbers = itertools.count(1)
+_tracking = [0]  # a fresh number whenever a layer or variable changes its weight lists' makeup
 _values = [0]  # a fresh number whenever any variable's value is replaced
-_fresh_numbers = itertools.count(1)  # next() is atomic: two threads never get the same number
 
 
 def tracking_version() -> int:
@@ -32,7 +33,7 @@ def tracking_version() -> int:
 
 
 def tracking_changed() -> None:
-    _tracking[0] += 1
+    _tracking[0] = next(_fresh_numbers)
 
 
 def values_version() -> int:
@@ -53,8 +54,7 @@ def _bindings() -> list[dict]:
 
 
 def current_values(variables) -> list:
-    """`[v.value for v in variables]`, looking up the bindings once (the latency path of
-    predict reads every weight on every call)."""
+    """`[v.value for v in variables]`, looking up the bindings once."""
     if not _bindings():
         return [v._array for v in variables]
     return [v.value for v in variables]

@@ -98,14 +98,16 @@ def predict_remembered(model, x, batch_size, verbose, steps, callbacks):
 
 
 def _current_state(model, memo: PredictMemo):
-    """The memo's inference state, rebuilt (and kept) when any Variable changed since."""
+    """The memo's inference state, rebuilt (and kept) when any Variable changed since; inside a
+    `bind` the bound values, never kept (they are not the Variables' own)."""
+    if in_binding():
+        return inference_state(model, memo.variables)
     version = values_version()
-    if memo.values_version == version and not in_binding():
-        return memo.state
-    state = inference_state(model, memo.variables)
-    object.__setattr__(model, "_predict_memo", memo._replace(state=state,
-                                                             values_version=version))
-    return state
+    if memo.values_version != version:
+        memo = memo._replace(state=inference_state(model, memo.variables),
+                             values_version=version)
+        object.__setattr__(model, "_predict_memo", memo)
+    return memo.state
 
 
 def has_nan(x: np.ndarray) -> bool:
