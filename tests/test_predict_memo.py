@@ -65,7 +65,8 @@ def test_a_variable_trainable_flag_changes_the_weight_lists():
     assert model._variable_lists() is before  # nothing changed: the same lists
     model.layers[0].kernel.trainable = False
     trainable, frozen = model._variable_lists()
-    assert model.layers[0].kernel in frozen and model.layers[0].kernel not in trainable
+    kernel = model.layers[0].kernel  # `in` would compare elementwise, as Keras's Variables do
+    assert any(v is kernel for v in frozen) and not any(v is kernel for v in trainable)
 
 
 def test_repeat_calls_still_warn_about_nan_and_reject_bad_shapes():

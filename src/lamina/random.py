@@ -9,6 +9,7 @@ step pure (the key is part of the train state).
 from __future__ import annotations
 
 import contextlib
+import functools
 import random as _py_random
 import threading
 from typing import Iterator
@@ -19,6 +20,7 @@ import numpy as np
 from jax import lax
 
 from lamina import config
+from lamina.variables import is_bound
 
 _state = threading.local()
 _global = {"seed": int(np.random.SeedSequence().entropy % (2**31)), "count": 0}
@@ -61,7 +63,7 @@ def global_key() -> jax.Array:
     return host_key(_GLOBAL_STREAM, _global["seed"], _global["count"])
 
 
-_GLOBAL_STREAM, _SEEDED_STREAM, _SEED_KEY = 0, 1, 2  # keep the kinds of key apart
+_GLOBAL_STREAM, _SEEDED_STREAM, _SEED_KEY, _STATE_STREAM = 0, 1, 2, 3  # kinds of key apart
 
 
 def host_key(*words: int) -> jax.Array:
@@ -75,12 +77,30 @@ def host_key(*words: int) -> jax.Array:
 
 
 class SeedGenerator:
-    """A stream of keys. Seeded generators repeat; unseeded ones follow the global seed."""
+    """A stream of keys. Seeded generators repeat; unseeded ones follow the global seed.
 
-    def __init__(self, seed: int | None = None, name: str | None = None):
+    As in Keras, its `state` is a Variable (`[seed, counter]`, uint32) listed among its layer's
+    `non_trainable_variables`: under `stateless_call` (a user's own jitted step) each key
+    derives from the state passed in, and the advanced state comes back with the others.
+    """
+
+    def __init__(self, seed: int | None = None, name: str | None = None, **kwargs):
         self.seed = seed
-        self.name = name
+        self.name = name or "seed_generator"
         self._count = 0
+        self._state = None
+
+    @property
+    def state(self):
+        """The Variable holding `[seed, counter]` (made on first use)."""
+        if self._state is None:
+            from lamina.variables import Variable
+
+            start = self.seed if self.seed is not None else int(host_generator(
+                global_key()).integers(0, 2**31))
+            self._state = Variable(np.array([start % 2**32, 0], np.uint32), trainable=False,
+                                   name=f"{self.name}_state")
+        return self._state
 
     def next(self) -> jax.Array:
         stack = _scope_stack()
@@ -88,13 +108,26 @@ class SeedGenerator:
             frame = stack[-1]
             frame[1] += 1
             return fold_in(frame[0], frame[1])
+        if self._state is not None and is_bound(self._state):
+            return self._next_from_state()
         if self.seed is None:
             return global_key()
         self._count += 1
         return host_key(_SEEDED_STREAM, self.seed, self._count)
 
+    def _next_from_state(self) -> jax.Array:
+        state = self._state.value
+        key = fold_in(fold_in(_state_stream_key(), state[0]), state[1])
+        self._state.assign(state + jnp.array([0, 1], jnp.uint32))
+        return key
+
     def get_config(self) -> dict:
         return {"seed": self.seed}
+
+
+@functools.cache
+def _state_stream_key() -> jax.Array:
+    return host_key(_STATE_STREAM)
 
 
 def draw_key(seed: int | SeedGenerator | jax.Array | None = None) -> jax.Array:
@@ -210,3 +243,26 @@ def keep_mask(shape: tuple[int, ...], rate: float, seed=None) -> jax.Array:
     """A boolean mask that is False with probability `rate` (to 2**-32), from `hashed_bits`."""
     threshold = jnp.uint32(min(round(float(rate) * 2**32), 2**32 - 1))
     return hashed_bits(draw_key(seed), tuple(shape)) >= threshold
+
+
+def categorical(logits, num_samples: int, dtype="int32", seed=None) -> jax.Array:
+    """`num_samples` class indices per row of `logits` (batch, classes): (batch, num_samples)."""
+    logits = jnp.asarray(logits)
+    shape = (logits.shape[0], num_samples, *logits.shape[2:])
+    return jax.random.categorical(draw_key(seed), logits[..., None], axis=1,
+                                  shape=shape).astype(dtype)
+
+
+def gamma(shape, alpha, dtype=None, seed=None) -> jax.Array:
+    return jax.random.gamma(draw_key(seed), alpha, shape=tuple(shape), dtype=_dtype(dtype))
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None) -> jax.Array:
+    return jax.random.binomial(draw_key(seed), jnp.asarray(counts), jnp.asarray(probabilities),
+                               shape=tuple(shape), dtype=_dtype(dtype))
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None) -> jax.Array:  # noqa: A002 - Keras's name
+    return jax.random.beta(draw_key(seed), jnp.asarray(alpha), jnp.asarray(beta),
+                           shape=tuple(shape), dtype=_dtype(dtype))
+

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import operator
 import threading
 from typing import Iterator, Sequence
 
@@ -24,6 +25,8 @@ _local = threading.local()
 _fresh_numbers = itertools.count(1)
 _tracking = [0]  # a fresh number whenever a layer or variable changes its weight lists' makeup
 _values = [0]  # a fresh number whenever any variable's value is replaced
+_variable_counter = itertools.count()
+_CAPTURES_ALL = "captures every assignment"  # a frame key no id() can equal
 
 
 def tracking_version() -> int:
@@ -47,6 +50,11 @@ def in_binding() -> bool:
     return bool(_bindings())
 
 
+def is_bound(variable) -> bool:
+    """Whether reads of `variable` on this thread come from a `bind` frame."""
+    return any(id(variable) in frame for frame in _bindings())
+
+
 def _bindings() -> list[dict]:
     if not hasattr(_local, "stack"):
         _local.stack = []
@@ -61,14 +69,32 @@ def current_values(variables) -> list:
 
 
 class Variable:
-    """A named, possibly trainable array owned by a layer (or an optimizer, or a metric)."""
+    """A named, possibly trainable array owned by a layer (or an optimizer, or a metric).
 
-    def __init__(self, value, *, name: str, trainable: bool = True, path: str | None = None,
-                 regularizer=None, constraint=None, dtype=None):
-        self._value = jnp.asarray(value, dtype=dtype)
+    As `keras.Variable`: `Variable(initializer, shape=None, dtype=None, trainable=True,
+    name=None)` takes an initializer (a name, an Initializer, a callable) with a shape, or an
+    initial array. It acts as a tensor everywhere: operators, indexing, `lamina.ops`,
+    `jax.numpy` (a Variable is a JAX pytree whose one leaf is its current value, so jitted
+    functions receive the value itself), NumPy, `float()` / `int()` / `bool()` on scalars.
+    """
+
+    __array_priority__ = 100  # `np_array * variable` defers to Variable.__rmul__
+
+    def __init__(self, initializer=None, shape=None, dtype=None, trainable: bool = True,
+                 autocast: bool = True, aggregation: str = "none",
+                 synchronization: str = "auto", name: str | None = None, *,
+                 path: str | None = None, regularizer=None, constraint=None):
+        name = name or _auto_name()
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError("Argument `name` must be a string and cannot contain character "
+                             f"`/`. Received: name={name!r}")
+        self._value = _initial_value(initializer, shape, dtype)
         self.name = name
-        self.path = path or name
-        self._trainable = trainable
+        self.path = path or _scoped_path(name)
+        self._trainable = bool(trainable)
+        self.autocast = bool(autocast)
+        self.aggregation = aggregation or "none"
+        self.synchronization = synchronization or "none"
         self.regularizer = regularizer
         self.constraint = constraint
 
@@ -88,7 +114,7 @@ class Variable:
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
-        self._trainable = value
+        self._trainable = bool(value)
         tracking_changed()
 
     # -- reading -------------------------------------------------------------------------
@@ -107,15 +133,20 @@ class Variable:
         return tuple(self._value.shape)
 
     @property
-    def dtype(self):
-        return self._value.dtype
+    def dtype(self) -> str:
+        return self._value.dtype.name
 
     @property
     def ndim(self) -> int:
         return self._value.ndim
 
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
     # -- writing -------------------------------------------------------------------------
-    def assign(self, value) -> None:
+    def assign(self, value):
+        """Set a new value (inside a `bind`, recorded in the binding); returns it."""
         value = jnp.asarray(value, dtype=self.dtype)
         if tuple(value.shape) != self.shape:
             raise ValueError(
@@ -123,16 +154,17 @@ class Variable:
                 f"{tuple(value.shape)}."
             )
         for frame in reversed(_bindings()):
-            if id(self) in frame:
+            if id(self) in frame or _CAPTURES_ALL in frame:
                 frame[id(self)] = value
-                return
+                return value
         self._value = value
+        return value
 
-    def assign_add(self, delta) -> None:
-        self.assign(self.value + delta)
+    def assign_add(self, delta):
+        return self.assign(self.value + delta)
 
-    def assign_sub(self, delta) -> None:
-        self.assign(self.value - delta)
+    def assign_sub(self, delta):
+        return self.assign(self.value - delta)
 
     # -- behave like an array ----------------------------------------------------------------
     def __jax_array__(self):
@@ -142,22 +174,43 @@ class Variable:
         return np.asarray(to_host(self.value), dtype=dtype)
 
     def __repr__(self) -> str:
-        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+        return (f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
+                f"value={np.asarray(self._value) if self.size <= 16 else '...'}>")
 
-    def __len__(self):
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d Variable.")
         return self.shape[0]
+
+    def __iter__(self):
+        value = self.value
+        return (value[i] for i in range(len(self)))
 
     def __getitem__(self, item):
         return self.value[item]
 
-    def __neg__(self):
-        return -self.value
+    def _scalar(self, convert):
+        if self.ndim > 0:
+            raise TypeError("Only scalar Variables can be converted to Python scalars. "
+                            f"Received: shape={self.shape}")
+        return convert(self.value)
 
-    def __pos__(self):
-        return self.value
+    def __float__(self) -> float:
+        return self._scalar(float)
 
-    def __abs__(self):
-        return abs(self.value)
+    def __int__(self) -> int:
+        return self._scalar(int)
+
+    def __bool__(self) -> bool:
+        return self._scalar(bool)
+
+    def __index__(self) -> int:
+        return self._scalar(operator.index)
+
+    def __round__(self, ndigits=None):
+        return jnp.round(self.value, ndigits or 0)
+
+    __hash__ = object.__hash__  # identity: the elementwise __eq__ below must not unhash it
 
     def astype(self, dtype):
         return self.value.astype(dtype)
@@ -167,9 +220,21 @@ class Variable:
         return self.value.T
 
 
+def _flatten(variable: Variable):
+    return (variable.value,), None
+
+
+def _unflatten(_aux, children):
+    """A Variable comes back from a pytree round trip as its value (what jitted code sees)."""
+    return children[0]
+
+
+jax.tree_util.register_pytree_node(Variable, _flatten, _unflatten)
+
+
 def _binary(op):
     def forward(self, other):
-        return op(self.value, other.value if isinstance(other, Variable) else other)
+        return op(self.value, other)
 
     def reverse(self, other):
         return op(other, self.value)
@@ -180,13 +245,54 @@ def _binary(op):
 for _name, _op in {
     "add": jnp.add, "sub": jnp.subtract, "mul": jnp.multiply, "truediv": jnp.true_divide,
     "floordiv": jnp.floor_divide, "pow": jnp.power, "matmul": jnp.matmul, "mod": jnp.mod,
+    "and": jnp.bitwise_and, "or": jnp.bitwise_or, "xor": jnp.bitwise_xor,
+    "lshift": jnp.left_shift, "rshift": jnp.right_shift, "divmod": jnp.divmod,
 }.items():
     _fwd, _rev = _binary(_op)
     setattr(Variable, f"__{_name}__", _fwd)
     setattr(Variable, f"__r{_name}__", _rev)
 for _name, _op in {"lt": jnp.less, "le": jnp.less_equal, "gt": jnp.greater,
-                   "ge": jnp.greater_equal}.items():
+                   "ge": jnp.greater_equal, "eq": jnp.equal, "ne": jnp.not_equal}.items():
     setattr(Variable, f"__{_name}__", _binary(_op)[0])
+for _name, _op in {"neg": jnp.negative, "pos": jnp.positive, "abs": jnp.abs,
+                   "invert": jnp.invert}.items():
+    setattr(Variable, f"__{_name}__", lambda self, _op=_op: _op(self.value))
+
+
+def _initial_value(initializer, shape, dtype) -> jax.Array:
+    """The first value of a Variable: an initializer called on `shape`, or an array."""
+    if isinstance(initializer, str) or (callable(initializer) and
+                                        not hasattr(initializer, "shape")):
+        if shape is None:
+            raise ValueError("When creating a Variable from an initializer, the `shape` "
+                             f"argument should be specified. Received: initializer="
+                             f"{initializer!r} and shape={shape}")
+        from lamina import config, initializers
+
+        dtype = dtype or config.floatx()
+        return jnp.asarray(initializers.get(initializer)(tuple(shape), dtype=dtype), dtype=dtype)
+    if initializer is None:
+        raise ValueError("Variable needs an initial value or an initializer with a shape. "
+                         "Received: initializer=None")
+    if isinstance(initializer, Variable):
+        initializer = initializer.value
+    value = jnp.asarray(initializer, dtype=dtype)
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise ValueError(f"Initial value has shape {tuple(value.shape)} but the Variable was "
+                         f"given shape={tuple(shape)}.")
+    return value
+
+
+def _auto_name() -> str:
+    count = next(_variable_counter)
+    return "variable" if count == 0 else f"variable_{count}"
+
+
+def _scoped_path(name: str) -> str:
+    from lamina.scopes import current_path
+
+    prefix = current_path()
+    return f"{prefix}/{name}" if prefix else name
 
 
 @contextlib.contextmanager
@@ -204,6 +310,15 @@ def bind(variables: Sequence[Variable], values: Sequence) -> Iterator[dict]:
         yield frame
     finally:
         _bindings().pop()
+
+
+@contextlib.contextmanager
+def capture_assignments(pairs) -> Iterator[dict]:
+    """Like `bind` for (variable, value) pairs, but every `assign` inside the block, to any
+    variable, is recorded in the yielded mapping instead of changing the variable."""
+    with bind([v for v, _ in pairs], [x for _, x in pairs]) as frame:
+        frame[_CAPTURES_ALL] = True
+        yield frame
 
 
 def bound_values(frame: dict, variables: Sequence[Variable]) -> list:

@@ -7,17 +7,20 @@ import inspect
 import re
 import threading
 from collections import defaultdict
-from typing import Any, Iterator
 
 import jax
 import jax.numpy as jnp
 
 from lamina import config, errors
 from lamina.layers.input_spec import InputSpec, shape_str
-from lamina.variables import Variable, tracking_changed
+from lamina.layers import call_context
+from lamina.layers.layer_losses import LayerLossesMixin, collect_losses  # noqa: F401
+from lamina.layers.layer_saving import LayerSavingMixin
+from lamina.layers.stateless_call import StatelessCallMixin
+from lamina.layers.tracking import LayerTrackingMixin
+from lamina.variables import Variable
 
 _name_counts: dict[str, int] = defaultdict(int)
-_loss_collectors = threading.local()
 _row_masks = threading.local()
 LAYER_CLASSES: dict[str, type] = {}
 _PASSED_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim", "weights")
@@ -68,7 +71,7 @@ class KerasTensor:
         return f"<KerasTensor shape={shape_str(self.shape)}, dtype={self.dtype}, name={self.name}>"
 
 
-class Layer:
+class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCallMixin):
     """Base class of all layers, written the Keras way: build() + add_weight(), call()."""
 
     #: Whether the engine may scan several training steps in one compiled call for models
@@ -92,12 +95,10 @@ class Layer:
         if unknown:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                             f"{sorted(unknown)}")
-        self._tracked_layers: list[Layer] = []
+        self._init_tracking(trainable)
         self._inbound_nodes: list = []  # graph nodes: one per symbolic call (models/graph.py)
-        self._own_variables: list[Variable] = []
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.dtype = standardize_dtype(dtype)
-        self.trainable = trainable
         self.built = False
         self.input_spec: InputSpec | None = None
         self.activity_regularizer = activity_regularizer
@@ -107,115 +108,6 @@ class Layer:
         call_parameters = inspect.signature(self.call).parameters
         self._call_has_training = "training" in call_parameters
         self._call_has_mask = "mask" in call_parameters
-
-    # -- tracking ----------------------------------------------------------------------------
-    def __setattr__(self, key: str, value: Any) -> None:
-        if not key.startswith("_") and "_tracked_layers" in self.__dict__:
-            for layer in _layers_in(value):
-                if layer is not self and layer not in self._tracked_layers:
-                    self._tracked_layers.append(layer)
-                    self._adopt(layer)
-        object.__setattr__(self, key, value)
-        tracking_changed()
-
-    @property
-    def path(self) -> str:
-        """'outer/inner' for a layer nested in another layer (models do not prefix their
-        layers, as lamina's top-level paths start at the layer): variable paths build on it."""
-        parent = self.__dict__.get("_parent_layer")
-        return f"{parent.path}/{self.name}" if parent is not None else self.name
-
-    def _adopt(self, layer: Layer) -> None:
-        """Nest `layer`'s variable paths under this layer's, as Keras does (lstm/lstm_cell/...)."""
-        if hasattr(self, "compile") or layer.__dict__.get("_parent_layer") is not None:
-            return
-        old = layer.path
-        layer._parent_layer = self
-        for var in layer.weights:
-            if var.path.startswith(old + "/"):
-                var.path = f"{layer.path}/{var.path[len(old) + 1:]}"
-
-    def add_weight(self, name: str | None = None, shape=(), initializer=None, dtype=None,
-                   trainable: bool = True, regularizer=None, constraint=None,
-                   **kwargs) -> Variable:
-        """Create a variable owned by this layer (Keras signature; kwargs such as
-        `autocast` and `aggregation` are accepted and ignored)."""
-        from lamina import constraints, initializers, regularizers
-
-        dtype = standardize_dtype(dtype or self.dtype)
-        if initializer is None:
-            initializer = "glorot_uniform" if jnp.issubdtype(dtype, jnp.floating) else "zeros"
-        init = initializers.get(initializer)
-        name = name or f"variable_{len(self._own_variables)}"
-        var = Variable(init(tuple(shape), dtype=dtype), name=name, trainable=trainable,
-                       path=f"{self.path}/{name}", regularizer=regularizers.get(regularizer),
-                       constraint=constraints.get(constraint), dtype=dtype)
-        self._own_variables.append(var)
-        tracking_changed()
-        return var
-
-    def _flatten_layers(self) -> Iterator[Layer]:
-        for layer in self._tracked_layers:
-            yield layer
-            yield from layer._flatten_layers()
-
-    @property
-    def weights(self) -> list[Variable]:
-        own = [v for v in self._own_variables if v.trainable]
-        own += [v for v in self._own_variables if not v.trainable]
-        seen, result = set(), []
-        for v in own + [w for layer in self._tracked_layers for w in layer.weights]:
-            if id(v) not in seen:
-                seen.add(id(v))
-                result.append(v)
-        return result
-
-    @property
-    def variables(self) -> list[Variable]:
-        return self.weights
-
-    @property
-    def trainable_weights(self) -> list[Variable]:
-        if not self.trainable:
-            return []
-        own = [v for v in self._own_variables if v.trainable]
-        nested = [w for layer in self._tracked_layers for w in layer.trainable_weights]
-        return _unique(own + nested)
-
-    @property
-    def non_trainable_weights(self) -> list[Variable]:
-        trainable = {id(v) for v in self.trainable_weights}
-        return [v for v in self.weights if id(v) not in trainable]
-
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
-
-    def get_weights(self) -> list:
-        import numpy as np
-
-        return [np.array(v.numpy()) for v in self.weights]  # copies the caller may modify
-
-    def set_weights(self, weights) -> None:
-        own = self.weights
-        if len(weights) != len(own):
-            raise errors.ConfigError(errors.message(
-                "set_weights got the wrong number of arrays.", where=errors.layer_label(self),
-                expected=f"{len(own)} arrays ({', '.join(v.path for v in own)})",
-                got=f"{len(weights)}"))
-        for var, value in zip(own, weights):
-            if tuple(jnp.shape(value)) != var.shape:
-                raise errors.ShapeError(errors.message(
-                    f"set_weights got a wrong shape for '{var.path}'.",
-                    where=errors.layer_label(self), expected=f"shape {var.shape}",
-                    got=f"shape {tuple(jnp.shape(value))}"))
-        for var, value in zip(own, weights):
-            var.assign(value)
-
-    def count_params(self) -> int:
-        if not self.built:
-            raise ValueError(f"Layer '{self.name}' is not built yet, so it has no parameters. "
-                             "Call it on data or call build(input_shape) first.")
-        return int(sum(int(jnp.size(v.value)) for v in self.weights))
 
     # -- building and calling ----------------------------------------------------------------
     def build(self, input_shape) -> None:
@@ -244,6 +136,8 @@ class Layer:
     def __call__(self, inputs, *args, training=None, mask=None, **kwargs):
         if is_symbolic((inputs, args, kwargs)):
             return self._symbolic_call(inputs, *args, training=training, mask=mask, **kwargs)
+        if mask is None:
+            mask = call_context.get_keras_mask(inputs)
         if mask is not None and self._call_has_mask:
             kwargs["mask"] = mask
         inputs = jax.tree_util.tree_map(_as_array, inputs)
@@ -251,12 +145,25 @@ class Layer:
         self._maybe_build(shape)
         if self.input_spec is not None and _is_shape(shape):
             self.input_spec.check(self, shape)
-        if self._call_has_training:
-            kwargs["training"] = bool(training)
-        outputs = self.call(inputs, *args, **kwargs)
+        with call_context.call_scope(training) as scope:
+            if scope.outermost:
+                self._clear_losses()
+            if self._call_has_training:
+                kwargs["training"] = bool(scope.training)
+            outputs = self._run_call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
-            add_loss(_activity_loss(self.activity_regularizer, outputs))
+            self.add_loss(_activity_loss(self.activity_regularizer, outputs))
+        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
+            call_context.set_keras_mask(outputs, self.compute_mask(inputs, mask))
         return outputs
+
+    def _run_call(self, *args, **kwargs):
+        """`self.call`, recomputed in the backward pass inside a matching RematScope."""
+        from lamina.scopes import remat_applies
+
+        if remat_applies(self.name):
+            return jax.checkpoint(lambda *a: self.call(*a, **kwargs))(*args)
+        return self.call(*args, **kwargs)
 
     def _symbolic_call(self, inputs, *args, training=None, mask=None, **kwargs):
         """Infer the outputs' shapes and record the call as a node of the model graph."""
@@ -310,11 +217,16 @@ class Layer:
         """Output shape for `input_shape` (a shape or a list/dict of shapes), by tracing `call`
         abstractly (no FLOPs spent)."""
         self._maybe_build(input_shape)
-        return infer_output_shape(lambda x: self.call(x, **self._eval_kwargs()), input_shape,
+        return infer_output_shape(lambda x: self.call(x, **self._eval_kwargs(x)), input_shape,
                                   self.dtype)
 
-    def _eval_kwargs(self) -> dict:
-        return {"training": False} if self._call_has_training else {}
+    def _eval_kwargs(self, inputs=None) -> dict:
+        """Keyword arguments for tracing `call` to infer shapes: inference mode, and an
+        all-true (batch, time) mask for a call that takes one (as a masked sequence has)."""
+        kwargs = {"training": False} if self._call_has_training else {}
+        if self._call_has_mask and getattr(inputs, "ndim", 0) >= 2:
+            kwargs["mask"] = jnp.ones(inputs.shape[:-1], bool)
+        return kwargs
 
     # -- config --------------------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -431,27 +343,6 @@ class row_mask_scope:
         _row_masks.stack.pop()
 
 
-def add_loss(value) -> None:
-    """Add a scalar to the loss of the step being traced (activity regularizers, add_loss)."""
-    stack = getattr(_loss_collectors, "stack", None)
-    if stack:
-        stack[-1].append(value)
-
-
-class collect_losses:
-    """Context manager collecting `add_loss` values while a forward pass runs."""
-
-    def __enter__(self) -> list:
-        if not hasattr(_loss_collectors, "stack"):
-            _loss_collectors.stack = []
-        self.losses: list = []
-        _loss_collectors.stack.append(self.losses)
-        return self.losses
-
-    def __exit__(self, *exc) -> None:
-        _loss_collectors.stack.pop()
-
-
 def _input_shape_from_kwargs(kwargs: dict) -> tuple | None:
     if kwargs.get("batch_input_shape") is not None:
         return tuple(kwargs["batch_input_shape"])[1:]
@@ -461,25 +352,6 @@ def _input_shape_from_kwargs(kwargs: dict) -> tuple | None:
     if kwargs.get("input_dim") is not None:
         return (int(kwargs["input_dim"]),)
     return None
-
-
-def _layers_in(value) -> list[Layer]:
-    if isinstance(value, Layer):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [v for v in value if isinstance(v, Layer)]
-    if isinstance(value, dict):
-        return [v for v in value.values() if isinstance(v, Layer)]
-    return []
-
-
-def _unique(variables: list[Variable]) -> list[Variable]:
-    seen, result = set(), []
-    for v in variables:
-        if id(v) not in seen:
-            seen.add(id(v))
-            result.append(v)
-    return result
 
 
 def _as_array(x):

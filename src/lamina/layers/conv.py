@@ -106,12 +106,14 @@ class _Conv(Layer):
     def build(self, input_shape) -> None:
         channels = self._input_channels(input_shape)
         self._spatial_out(input_shape)
-        self.kernel = self.add_weight("kernel", self._kernel_shape(channels), self.kernel_initializer,
+        self.kernel = self.add_weight(name="kernel", shape=self._kernel_shape(channels),
+                                      initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+            self.bias = self.add_weight(name="bias", shape=(self.filters,),
+                                        initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2,

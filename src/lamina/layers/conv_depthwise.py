@@ -91,16 +91,17 @@ class _SeparableConv(_Conv):
         channels = self._input_channels(input_shape)
         self._spatial_out(input_shape)
         self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", (*self.kernel_size, channels, self.depth_multiplier),
-            self.kernel_initializer, regularizer=self.kernel_regularizer,
+            name="depthwise_kernel", shape=(*self.kernel_size, channels, self.depth_multiplier),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint)
         self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", (*(1,) * self.rank, channels * self.depth_multiplier,
-                                 self.filters), self.pointwise_initializer,
+            name="pointwise_kernel", shape=(*(1,) * self.rank, channels * self.depth_multiplier,
+                                 self.filters), initializer=self.pointwise_initializer,
             regularizer=self.pointwise_regularizer, constraint=self.pointwise_constraint)
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+            self.bias = self.add_weight(name="bias", shape=(self.filters,),
+                                        initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2,

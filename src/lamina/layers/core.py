@@ -39,12 +39,14 @@ class Dense(Layer):
         if input_dim is None:
             raise errors.ShapeError(f"Layer '{self.name}' (Dense) needs a known last axis to "
                                     f"build. Received: input_shape={input_shape}")
-        self.kernel = self.add_weight("kernel", (input_dim, self.units), self.kernel_initializer,
+        self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
+                                      initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
+            self.bias = self.add_weight(name="bias", shape=(self.units,),
+                                        initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})

@@ -67,11 +67,12 @@ class AffineNormalization(Layer):
 
     def _add_affine(self, shape: tuple, scale: bool, center: bool) -> None:
         if scale:
-            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer,
+            self.gamma = self.add_weight(name="gamma", shape=shape,
+                                         initializer=self.gamma_initializer,
                                          regularizer=self.gamma_regularizer,
                                          constraint=self.gamma_constraint)
         if center:
-            self.beta = self.add_weight("beta", shape, self.beta_initializer,
+            self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
                                         regularizer=self.beta_regularizer,
                                         constraint=self.beta_constraint)
 

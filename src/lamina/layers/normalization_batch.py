@@ -52,10 +52,11 @@ class BatchNormalization(AffineNormalization):
         (self._axis,) = normalize_axes(self, self.axis, ndim)
         shape = self._known_sizes(input_shape, [self._axis])
         self._add_affine(shape, self.scale, self.center)
-        self.moving_mean = self.add_weight("moving_mean", shape, self.moving_mean_initializer,
+        self.moving_mean = self.add_weight(name="moving_mean", shape=shape,
+                                           initializer=self.moving_mean_initializer,
                                            trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", shape,
-                                               self.moving_variance_initializer,
+        self.moving_variance = self.add_weight(name="moving_variance", shape=shape,
+                                               initializer=self.moving_variance_initializer,
                                                trainable=False)
         if self.renorm:
             self._add_renorm_weights(shape)
@@ -126,11 +127,14 @@ class BatchNormalization(AffineNormalization):
         def stddev_init(shape, dtype=None):
             return jnp.sqrt(init_var(shape, dtype=dtype))
 
-        self.moving_stddev = self.add_weight("moving_stddev", shape, stddev_init,
+        self.moving_stddev = self.add_weight(name="moving_stddev", shape=shape,
+                                             initializer=stddev_init,
                                              trainable=False)
-        self.renorm_mean = self.add_weight("renorm_mean", shape, self.moving_mean_initializer,
+        self.renorm_mean = self.add_weight(name="renorm_mean", shape=shape,
+                                           initializer=self.moving_mean_initializer,
                                            trainable=False)
-        self.renorm_stddev = self.add_weight("renorm_stddev", shape, stddev_init,
+        self.renorm_stddev = self.add_weight(name="renorm_stddev", shape=shape,
+                                             initializer=stddev_init,
                                              trainable=False)
 
     def _renorm_affine(self, mean, variance) -> tuple:

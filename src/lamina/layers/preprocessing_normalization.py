@@ -49,11 +49,14 @@ class Normalization(Layer):
         self._stats_shape = tuple(input_shape[d] for d in self._keep)
         self._build_input_shape = tuple(input_shape)
         if self.input_mean is None:
-            self.adapt_mean = self.add_weight("mean", self._stats_shape, "zeros",
+            self.adapt_mean = self.add_weight(name="mean", shape=self._stats_shape,
+                                              initializer="zeros",
                                               trainable=False)
-            self.adapt_variance = self.add_weight("variance", self._stats_shape, "ones",
+            self.adapt_variance = self.add_weight(name="variance", shape=self._stats_shape,
+                                                  initializer="ones",
                                                   trainable=False)
-            self.count = self.add_weight("count", (), "zeros", dtype="int32", trainable=False)
+            self.count = self.add_weight(name="count", shape=(),
+                                         initializer="zeros", dtype="int32", trainable=False)
         else:
             self._fixed = tuple(_expand(np.asarray(v, np.float32), self._keep, self._broadcast)
                                 for v in (self.input_mean, self.input_variance))

@@ -60,7 +60,8 @@ class RNN(Layer):
                     "is stateful, so it needs a fixed batch size.",
                     where=errors.layer_label(self), got=f"input shape {sequences_shape}",
                     fix="Use layers.Input(shape, batch_size=32) (or batch_input_shape=...)."))
-            self.states = [self.add_weight("rnn_state", (sequences_shape[0], d), "zeros",
+            self.states = [self.add_weight(name="rnn_state", shape=(sequences_shape[0], d),
+                                           initializer="zeros",
                                            trainable=False) for d in self.state_size]
 
     @property

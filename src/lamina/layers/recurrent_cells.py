@@ -95,15 +95,18 @@ class _Cell(Layer):
                 "needs a known feature axis to build.", where=errors.layer_label(self),
                 got=f"input_shape={input_shape}", fix="Give the inputs a fixed last axis."))
         width = self._GATES * self.units
-        self.kernel = self.add_weight("kernel", (input_dim, width), self.kernel_initializer,
+        self.kernel = self.add_weight(name="kernel", shape=(input_dim, width),
+                                      initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         self.recurrent_kernel = self.add_weight(
-            "recurrent_kernel", (self.units, width), self.recurrent_initializer,
+            name="recurrent_kernel", shape=(self.units, width),
+            initializer=self.recurrent_initializer,
             regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight("bias", self._bias_shape(), self._bias_init(),
+            self.bias = self.add_weight(name="bias", shape=self._bias_shape(),
+                                        initializer=self._bias_init(),
                                         regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
 

@@ -12,7 +12,7 @@ import math
 import jax.numpy as jnp
 
 from lamina import config, errors, random, regularizers
-from lamina.layers.base import Layer, add_loss, current_row_mask
+from lamina.layers.base import Layer, current_row_mask
 from lamina.layers.input_spec import InputSpec
 
 __all__ = ["ActivityRegularization", "AlphaDropout", "Dropout", "GaussianDropout",
@@ -198,10 +198,10 @@ class ActivityRegularization(Layer):
     def call(self, inputs):
         rows = current_row_mask()
         if rows is None:
-            add_loss(self.penalty(inputs) / inputs.shape[0])
+            self.add_loss(self.penalty(inputs) / inputs.shape[0])
         else:
             weights = jnp.reshape(rows, (-1,) + (1,) * (inputs.ndim - 1)).astype(inputs.dtype)
-            add_loss(self.penalty(inputs * weights) / jnp.maximum(jnp.sum(rows), 1.0))
+            self.add_loss(self.penalty(inputs * weights) / jnp.maximum(jnp.sum(rows), 1.0))
         return inputs
 
     def compute_output_shape(self, input_shape) -> tuple:
