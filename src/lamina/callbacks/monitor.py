@@ -42,12 +42,14 @@ def log_keys_hint(logs: Mapping[str, Any] | None, key: str) -> str:
 
 
 def _model_metrics(model: Any) -> list:
-    """The model's compiled metric objects (empty for an uncompiled or stand-in model)."""
-    found = getattr(model, "metrics", None)
-    if isinstance(found, (list, tuple)):
-        return list(found)
+    """The model's metric objects: the compiled ones, then `model.metrics` (a container of
+    compiled metrics opened up); empty for an uncompiled or stand-in model."""
     config = getattr(model, "_compile_config", None)
-    return list(getattr(config, "metrics", None) or [])
+    found = list(getattr(config, "metrics", None) or [])
+    listed = getattr(model, "metrics", None)
+    for metric in listed if isinstance(listed, (list, tuple)) else []:
+        found.extend(getattr(metric, "metrics", None) or [metric])
+    return found
 
 
 def infer_direction(monitor: str, model: Any = None) -> str:

@@ -54,7 +54,7 @@ def place_state(state, model):
         return state
     rep = replicated(dist)
     trainable = [variable_sharding(dist, v) for v in model.trainable_weights]
-    non_trainable = [variable_sharding(dist, v) for v in model.non_trainable_weights]
+    non_trainable = [variable_sharding(dist, v) for v in model.non_trainable_variables]
     shapes = [tuple(v.shape) for v in model.trainable_weights]
 
     def is_slot_list(node) -> bool:

@@ -21,6 +21,7 @@ from lamina import errors
 from lamina.host_constants import init_on_host
 from lamina.layers.base import to_snake_case, unique_name
 from lamina.optimizers import schedules
+from lamina.optimizers.keras_api import OptimizerKerasAPI
 
 Params = list
 
@@ -75,7 +76,7 @@ def interleave(*lists: Sequence) -> list:
 
 
 # ---------------------------------------------------------------------------- Optimizer
-class Optimizer:
+class Optimizer(OptimizerKerasAPI):
     """Base class: Keras 3's arguments; subclasses define `_rule()` and their hyperparameters.
 
     Subclasses set `_hyperparams` (their extra `get_config` keys, which are also attributes),

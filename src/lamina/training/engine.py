@@ -14,7 +14,7 @@ import numpy as np
 
 from lamina.distribution import distribution
 from lamina.distribution.placement import constrain_batch
-from lamina.training import fused, heap, steps
+from lamina.training import custom_steps, fused, heap, steps
 from lamina.training.state import TrainState
 
 
@@ -28,8 +28,31 @@ class Engine:
         heap.release_after_compiles()
 
     @property
+    def custom(self) -> bool:
+        """Whether the model trains through its own `train_step` / `test_step`."""
+        return custom_steps.overrides_steps(self.model)
+
+    @property
     def metrics(self) -> list:
+        """The metrics whose states the train state carries: Keras's `model.metrics` for
+        custom steps, else the compiled metrics (the engine tracks the loss itself)."""
+        if self.custom:
+            return self.model.metrics
         return (self.config.metrics or []) if self.config else []
+
+    def custom_call(self, train: bool):
+        make = custom_steps.make_train_call if train else custom_steps.make_test_call
+        return self._cached(("custom", train), lambda: make(self.model))
+
+    def sync_metrics(self, state: TrainState) -> None:
+        """Custom steps: the metric objects' variables take the state's values (so
+        `model.metrics[i].result()` reads what the fit or evaluation accumulated)."""
+        if not self.custom:
+            return
+        for metric, metric_state in zip(self.metrics, state.metrics):
+            for variable, value in zip(metric.variables,
+                                       jax.tree_util.tree_leaves(metric_state)):
+                variable.assign(value)
 
     @property
     def sample_weighted(self) -> list[bool]:
@@ -39,7 +62,7 @@ class Engine:
         """The function `key`, built once while the model's variables stay the same ones
         (`variables`: the model's (trainable, non-trainable) lists when the caller has them)."""
         trainable, frozen = variables or (self.model.trainable_weights,
-                                          self.model.non_trainable_weights)
+                                          self.model.non_trainable_variables)
         signature = (tuple(id(v) for v in trainable), tuple(id(v) for v in frozen))
         if signature != self._signature:
             self._caches.clear()

@@ -44,7 +44,7 @@ def from_model(model, optimizer=None, metrics=()) -> TrainState:
             opt = optimizer.init(trainable)
         opt = optimizer.with_current_hyperparams(opt)
     state = TrainState(trainable=trainable,
-                       non_trainable=current_values(model.non_trainable_weights),
+                       non_trainable=current_values(model.non_trainable_variables),
                        opt=opt, metrics=fresh_metric_states(metrics),
                        loss_tracker=empty_tracker(), rng=_train_rng(model))
     return placement.place_state(state, model)  # per the current distribution, if any
@@ -54,7 +54,8 @@ def inference_state(model, variables: tuple[list, list] | None = None) -> TrainS
     """The variable values only, for predicting: no optimizer or metric state, and a fixed key
     (inference draws no random numbers), so building it costs next to nothing. `variables`:
     the model's (trainable, non-trainable) Variable lists, when the caller has them."""
-    trainable, frozen = variables or (model.trainable_weights, model.non_trainable_weights)
+    trainable, frozen = variables or (model.trainable_weights,
+                                     model.non_trainable_variables)
     return placement.place_state(TrainState(
         trainable=current_values(trainable), non_trainable=current_values(frozen),
         opt=None, metrics=[], loss_tracker=(), rng=_inference_key()), model)
@@ -76,7 +77,7 @@ def to_model(model, state: TrainState, optimizer=None) -> None:
     """Write the state's variable values back into the model's Variables (no device copy)."""
     for var, value in zip(model.trainable_weights, state.trainable):
         var._value = value
-    for var, value in zip(model.non_trainable_weights, state.non_trainable):
+    for var, value in zip(model.non_trainable_variables, state.non_trainable):
         var._value = value
     model._train_rng = state.rng
     if optimizer is not None and state.opt is not None:

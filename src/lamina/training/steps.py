@@ -19,7 +19,7 @@ def make_forward(model) -> Callable:
     """`forward(trainable, non_trainable, x, training, key, mask) -> (y_pred, new_non_trainable,
     extra_loss)`; `mask` marks the real rows of a padded batch (None: all real)."""
     trainable_vars = model.trainable_weights
-    frozen_vars = model.non_trainable_weights
+    frozen_vars = model.non_trainable_variables
     everything = trainable_vars + frozen_vars
     regularized = [v for v in everything if v.regularizer is not None]
 
@@ -28,7 +28,7 @@ def make_forward(model) -> Callable:
                 random.key_scope(key), collect_losses() as added, row_mask_scope(mask):
             y_pred = model(x, training=training)
             extra = sum((v.regularizer(v.value) for v in regularized), jnp.zeros(()))
-            extra = extra + sum(added, jnp.zeros(()))
+            extra = extra + sum((jnp.sum(a) for a in added), jnp.zeros(()))
             new_frozen = bound_values(frame, frozen_vars)
         return y_pred, new_frozen, extra
 
@@ -91,9 +91,17 @@ def update_metrics(state: TrainState, metrics, weighted, loss, y, y_pred, sample
     with_weights = mask if sample_weight is None else jax.tree_util.tree_map(
         lambda w: w * mask, sample_weight)
     new_states = [m.update_batch(s, y, y_pred, sample_weight, mask) if hasattr(m, "update_batch")
-                  else m.update(s, y, y_pred, with_weights if w else mask)
+                  else m.update(s, y, y_pred, _for_metric(m, with_weights if w else mask, y))
                   for m, w, s in zip(metrics, weighted, state.metrics)]
     return state._replace(loss_tracker=(total + loss * rows, count + rows), metrics=new_states)
+
+
+def _for_metric(metric, weights, y):
+    """Row weights as a user-written metric multiplies them: shaped (batch, 1, ...) like the
+    labels (the built-in metrics take the (batch,) rows as they are)."""
+    if getattr(metric, "_is_pure", True) or not hasattr(weights, "ndim") or weights.ndim != 1:
+        return weights
+    return weights.reshape((-1,) + (1,) * (jnp.ndim(y) - 1))
 
 
 def make_results(metrics) -> Callable[[TrainState], dict]:

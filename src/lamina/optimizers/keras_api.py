@@ -1,0 +1,77 @@
+"""Keras 3's optimizer API over the pure core: `build`, `variables`, `stateless_apply` (for
+custom JAX training steps and loops written from scratch), `apply` / `apply_gradients`
+(eager updates of Variables).
+
+`variables` are Variables holding the state in Keras's order (iterations, learning rate,
+slots); `stateless_apply` maps their values and the gradients to new values, purely.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from lamina.variables import Variable, current_values
+
+
+class OptimizerKerasAPI:
+    """Mixed into `Optimizer`; relies on its pure `init` / `update` / `keras_variables` /
+    `load_keras_variables`."""
+
+    def build(self, variables: Sequence[Variable]) -> None:
+        """Create the optimizer's state for these (trainable) variables."""
+        variables = list(variables)
+        state = self.init([v.value if isinstance(v, Variable) else v for v in variables])
+        self._built_for = [id(v) for v in variables]
+        self._state_template = state
+        self._variables = [Variable(value, name=_slot_name(i), trainable=False,
+                                    path=f"{self.name}/{_slot_name(i)}")
+                           for i, value in enumerate(self.keras_variables(state))]
+
+    @property
+    def built(self) -> bool:
+        return getattr(self, "_variables", None) is not None
+
+    @property
+    def variables(self) -> list[Variable]:
+        """The state as Keras lists it: iterations, learning rate (unless a schedule), slots."""
+        return list(getattr(self, "_variables", None) or [])
+
+    def stateless_apply(self, optimizer_variables, grads, trainable_variables) -> tuple[list,
+                                                                                       list]:
+        """`(new_trainable_values, new_optimizer_values)` for one step: pure, jittable."""
+        if not self.built:
+            raise ValueError("You must call `optimizer.build(trainable_variables)` before "
+                             "`stateless_apply` (or compile and fit the model, which builds it).")
+        given = [v.value if isinstance(v, Variable) else v for v in optimizer_variables]
+        if len(given) != len(self._variables):
+            raise ValueError(f"Expected {len(self._variables)} optimizer variables (as "
+                             f"`optimizer.variables`); received {len(given)}.")
+        params = [v.value if isinstance(v, Variable) else v for v in trainable_variables]
+        state = self.load_keras_variables(self._state_template, given)
+        new_params, new_state = self.update(list(grads), state, params)
+        return list(new_params), self.keras_variables(new_state)
+
+    def apply(self, grads, trainable_variables=None) -> None:
+        """Update `trainable_variables` in place with `grads` (builds on first use)."""
+        if trainable_variables is None:
+            raise ValueError("Pass the variables to update: optimizer.apply(grads, "
+                             "model.trainable_variables).")
+        trainable_variables = list(trainable_variables)
+        if not self.built or self._built_for != [id(v) for v in trainable_variables]:
+            self.build(trainable_variables)
+        new_params, new_values = self.stateless_apply(current_values(self._variables), grads,
+                                                      trainable_variables)
+        for variable, value in zip(trainable_variables, new_params):
+            variable.assign(value)
+        for variable, value in zip(self._variables, new_values):
+            variable.assign(value)
+        self._iterations = int(new_values[0])
+
+    def apply_gradients(self, grads_and_vars) -> None:
+        """`apply` for a list of (gradient, variable) pairs, as tf.keras wrote it."""
+        grads, variables = zip(*grads_and_vars)
+        self.apply(list(grads), list(variables))
+
+
+def _slot_name(index: int) -> str:
+    return "iteration" if index == 0 else f"variable_{index}"
