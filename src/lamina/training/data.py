@@ -50,7 +50,9 @@ class IterableData:
 
     def batches(self) -> Iterator[tuple]:
         if hasattr(self.source, "__getitem__") and hasattr(self.source, "__len__"):
-            items = (self.source[i] for i in range(len(self.source)))
+            from lamina.utils.py_dataset import epoch_batches  # on_epoch_begin, workers
+
+            items = epoch_batches(self.source)
         else:
             items = iter(self.source)
         for count, item in enumerate(items):

@@ -1,14 +1,24 @@
 """`Progbar`: the progress bar of `fit`/`evaluate`/`predict`, in Keras 3's format.
 
-On a terminal (verbose=1) the bar is redrawn in place with `\\r`, at most once per `interval`
-seconds, with Keras's colours. Elsewhere (a log file, a pipe, a captured stream) verbose=1
-writes a single plain line when the bar is finalized. verbose=2 writes one plain line when
-finalized, verbose=0 nothing.
+On a terminal or in a notebook (verbose=1) the bar is redrawn in place with `\\r`, at most
+once per `interval` seconds, with Keras's colours: byte for byte what Keras writes. Elsewhere
+(a log file, a pipe, a captured stream) verbose=1 writes a single plain line when the bar is
+finalized, where Keras would write its `\\r` and colour codes into the file. verbose=2 writes
+one plain line when finalized, verbose=0 nothing.
+
+`keras.config.disable_interactive_logging()` sends every message (bars and callback lines) to
+the `logging` logger "lamina" at INFO level instead of stdout, as plain lines (Keras sends
+them to absl logging).
+
+This is also `keras.utils.Progbar`.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -16,6 +26,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from lamina import config
 from lamina.distribution.host import is_writer
 
 __all__ = ["Progbar", "format_eta", "format_time", "write"]
@@ -25,12 +36,21 @@ Values = Union[Sequence[tuple[str, Any]], Callable[[], Iterable[tuple[str, Any]]
 _now = time.time  # the clock; tests replace it
 
 _BOLD, _GREEN, _GREY = "1", "32", "37"
+_CONTROL = re.compile(r"\x1b\[[0-9;]*m|[\b\r]")
+logger = logging.getLogger("lamina")
 
 
 def write(message: str) -> None:
     """Write to the current `sys.stdout` and flush (Keras's `print_msg`); in a multi-process
-    run only process 0 writes, so the output appears once."""
+    run only process 0 writes, so the output appears once. With interactive logging disabled,
+    log it instead: one INFO record to the "lamina" logger, without colours or newlines at
+    its ends."""
     if not is_writer():
+        return
+    if not config.is_interactive_logging_enabled():
+        text = _CONTROL.sub("", message).strip("\n")
+        if text:
+            logger.info(text)
         return
     try:
         sys.stdout.write(message)
@@ -42,7 +62,13 @@ def write(message: str) -> None:
 
 
 def _is_terminal() -> bool:
-    """Whether stdout is an interactive terminal (where `\\r` redraws work)."""
+    """Whether stdout shows `\\r` redraws: a terminal, a Jupyter kernel or PyCharm's console
+    (Keras's list, less its "any POSIX system", which sends redraws into log files); never
+    while interactive logging is disabled."""
+    if not config.is_interactive_logging_enabled():
+        return False
+    if "ipykernel" in sys.modules or "PYCHARM_HOSTED" in os.environ:
+        return True
     isatty = getattr(sys.stdout, "isatty", None)
     try:
         return bool(isatty and isatty())

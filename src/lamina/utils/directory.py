@@ -15,6 +15,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from lamina import config, errors
+from lamina.training.progbar import write
+from lamina.utils.image import pillow
 from lamina.utils.py_dataset import PyDataset
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
@@ -65,8 +67,8 @@ def index_directory(directory: str, labels, formats: tuple[str, ...],
         names = [str(label) for label in sorted(set(labels))]
         labels = np.asarray(labels)
     if verbose:
-        print(f"Found {len(paths)} files" + ("." if names is None else
-                                             f" belonging to {len(names)} classes."))
+        write(f"Found {len(paths)} files" + ("." if names is None else
+                                             f" belonging to {len(names)} classes.") + "\n")
     if shuffle:
         seed = np.random.randint(1e6) if seed is None else seed
         np.random.RandomState(seed).shuffle(paths)
@@ -170,7 +172,7 @@ def _from_directory(directory, labels, label_mode, class_names, batch_size, shuf
             part_paths = paths[cut]
             part_labels = None if labels is None else labels[cut]
             if verbose:
-                print(f"Using {len(part_paths)} files for {part}.")
+                write(f"Using {len(part_paths)} files for {part}.\n")
         if not part_paths:
             raise errors.DataError(f"No {what} files found in directory {directory}. Allowed "
                                    f"formats: {formats}")
@@ -183,12 +185,7 @@ def _from_directory(directory, labels, label_mode, class_names, batch_size, shuf
 
 
 def _pillow():
-    try:
-        from PIL import Image
-    except ImportError:
-        raise ImportError("image_dataset_from_directory needs Pillow to decode images. Install "
-                          "it with `pip install lamina[images]` (or `pip install Pillow`).") from None
-    return Image
+    return pillow("image_dataset_from_directory")
 
 
 def load_image(path: str, color_mode: str = "rgb", image_size: tuple[int, int] | None = None,
