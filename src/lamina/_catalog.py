@@ -21,13 +21,16 @@ def snake_case(name: str) -> str:
 
 
 def function_config(fn: Callable, kind: str) -> dict:
-    """Keras's config dict for a plain (custom) function; load it back with `custom_objects`."""
+    """Keras's config dict for a plain function, under its registered name (`"pkg>name"`
+    once registered with `register_keras_serializable`, else its name)."""
     name = getattr(fn, "__name__", None)
     if not name or name == "<lambda>":
         raise errors.ConfigError(
             f"Cannot serialize {kind} {fn!r}: use a named function or an object with get_config()."
         )
-    return {"module": "builtins", "class_name": "function", "config": name,
+    from lamina.saving.registry import get_registered_name
+
+    return {"module": "builtins", "class_name": "function", "config": get_registered_name(fn),
             "registered_name": "function"}
 
 
@@ -77,42 +80,39 @@ class Catalog:
     def names(self) -> list[str]:
         return sorted(self._classes)
 
-    def lookup(self, name: str, custom_objects: Mapping[str, Any] | None = None) -> type:
-        """The class registered as `name`; raises UnknownNameError with close matches."""
-        if custom_objects and name in custom_objects:
-            return custom_objects[name]
-        if name not in self._classes:
+    def lookup(self, name: str, custom_objects: Mapping[str, Any] | None = None) -> Any:
+        """The class or function called `name`: custom objects (the argument, active
+        `custom_object_scope`s, registered ones) first, then this family's built-ins."""
+        from lamina.saving.registry import get_registered_object
+
+        found = get_registered_object(name, custom_objects, self._classes)
+        if found is None:
             raise errors.unknown_name(self.kind, name, self._classes)
-        return self._classes[name]
+        return found
 
     def serialize(self, obj: Any) -> dict | None:
-        """Keras's config dict for `obj` (None stays None; plain functions by name)."""
+        """Keras's config dict for `obj` (None stays None), as `serialize_keras_object`."""
         if obj is None:
             return None
-        if not hasattr(obj, "get_config"):
-            return function_config(obj, self.kind)
-        return {
-            "module": self.module,
-            "class_name": type(obj).__name__,
-            "config": obj.get_config(),
-            "registered_name": None,
-        }
+        from lamina.saving.serialization import serialize_keras_object
+
+        return serialize_keras_object(obj)
 
     def deserialize(self, config: str | Mapping[str, Any],
                     custom_objects: Mapping[str, Any] | None = None) -> Any:
-        """Rebuild an object from a name or a `{'class_name', 'config'}` dict."""
+        """A new object from a name or a Keras config dict; a function comes back as itself."""
         if isinstance(config, str):
-            return self.lookup(config, custom_objects)()
+            found = self.lookup(config, custom_objects)
+            return found() if inspect.isclass(found) else found
         if not isinstance(config, Mapping) or "class_name" not in config:
             raise errors.ConfigError(
                 f"Cannot deserialize {self.kind} from {config!r}: expected a name or a dict "
                 "with 'class_name' and 'config'."
             )
-        fn_name = function_name(config)
-        if fn_name is not None:  # a plain function, e.g. a custom initializer
-            return self.lookup(fn_name, custom_objects)
-        cls = self.lookup(config["class_name"], custom_objects)
-        return cls.from_config(dict(config.get("config") or {}))
+        from lamina.saving.deserialization import deserialize_keras_object
+
+        return deserialize_keras_object(dict(config), custom_objects,
+                                        module_objects=self._classes)
 
     def get(self, identifier: Any) -> Any:
         """None -> None; name or config dict -> new object; class -> instance; callable -> it."""

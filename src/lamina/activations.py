@@ -12,7 +12,6 @@ import jax
 import jax.numpy as jnp
 
 from lamina import errors
-from lamina._catalog import function_config, function_name
 
 Activation = Callable[..., jax.Array]
 
@@ -149,6 +148,11 @@ def linear(x):
     return x
 
 
+# On KerasTensors each activation adds an operation node to the model graph, as in Keras.
+from lamina.layers.tensor_ops import symbolic_activations
+
+globals().update(symbolic_activations(globals()))
+
 _BUILTINS: dict[str, Activation] = {
     fn.__name__: fn
     for fn in (relu, leaky_relu, relu6, sigmoid, softmax, log_softmax, tanh, elu, selu, celu,
@@ -163,42 +167,42 @@ hard_swish = hard_silu
 
 
 def serialize(activation: Activation) -> str | dict:
-    """A builtin's name ('silu' for swish, as Keras); a Keras config dict for a custom function
-    (load it back with `deserialize(config, custom_objects={name: fn})`)."""
+    """A built-in's name ('silu' for swish, as Keras); Keras's function dict for any other
+    function (`"config"` is its registered name, `"pkg>name"` once registered with
+    `keras.saving.register_keras_serializable`); an object's config dict."""
     for name, fn in _BUILTINS.items():
         if fn is activation:
             return name
-    return function_config(activation, "activation")
+    from lamina.saving.serialization import serialize_keras_object
 
-
-def _name_of(config: str | Mapping[str, Any]) -> str:
-    """The function name in a string or a Keras config dict ({'class_name': 'function', ...})."""
-    if isinstance(config, str):
-        return config
-    if isinstance(config, Mapping):
-        name = function_name(config) or config.get("class_name")
-        if isinstance(name, str):
-            return name
-    raise errors.ConfigError(f"Could not interpret activation config: {config!r}")
+    return serialize_keras_object(activation)
 
 
 def deserialize(config: str | Mapping[str, Any],
                 custom_objects: Mapping[str, Any] | None = None) -> Activation:
-    """The activation named by `config` (a name or a Keras config dict)."""
-    name = _name_of(config)
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name not in _BY_NAME:
-        raise errors.unknown_name("activation", name, _BY_NAME)
-    return _BY_NAME[name]
+    """The activation named by `config` (a name or a Keras config dict), found among
+    `custom_objects`, `custom_object_scope`s, registered objects, then the built-ins."""
+    from lamina.saving.deserialization import deserialize_keras_object
+
+    if not isinstance(config, (str, Mapping)):
+        raise errors.ConfigError(f"Could not interpret activation config: {config!r}")
+    found = deserialize_keras_object(dict(config) if isinstance(config, Mapping) else config,
+                                     custom_objects, module_objects=_BY_NAME)
+    if isinstance(found, str):
+        raise errors.unknown_name("activation", found, _BY_NAME)
+    if not callable(found):
+        raise errors.ConfigError(f"Could not interpret activation config: {config!r}")
+    return found
 
 
 def get(identifier: Any) -> Activation:
-    """None -> linear; a name or config dict -> that builtin; a callable -> itself."""
+    """None -> linear; a name or config dict -> that activation (built-in, registered or in a
+    custom_object_scope); a callable -> itself."""
     if identifier is None:
         return linear
     if isinstance(identifier, (str, Mapping)):
         return deserialize(identifier)
     if callable(identifier):
         return identifier
-    raise errors.ConfigError(f"Could not interpret activation identifier: {identifier!r}")
+    raise errors.ConfigError(f"Could not interpret activation function identifier: "
+                             f"{identifier!r}")

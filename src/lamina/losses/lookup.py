@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lamina._catalog import function_config, function_name
+from lamina._catalog import function_name
 from lamina.errors import ConfigError, unknown_name
 from lamina.losses.base import Loss, LossFunctionWrapper
 from lamina.losses.classes import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge,
@@ -15,7 +15,7 @@ from lamina.losses.classes import (BinaryCrossentropy, CategoricalCrossentropy, 
                                    SparseCategoricalCrossentropy, SquaredHinge)
 from lamina.losses.probabilistic import (binary_crossentropy, categorical_crossentropy,
                                          sparse_categorical_crossentropy)
-from lamina.losses.registry import FUNCTIONS, LossFn, _resolve_function
+from lamina.losses.registry import FUNCTIONS, LossFn
 
 CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
     Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
@@ -48,7 +48,8 @@ def get(identifier: Any, y_true: Any = None, y_pred: Any = None) -> Loss | None:
 
     Function names are wrapped in a `LossFunctionWrapper` named as written ('mse' stays
     'mse'); 'crossentropy'/'ce' pick the crossentropy from the shapes of y_true and y_pred
-    (anything with `.shape`), as `keras.Model.compile` does.
+    (anything with `.shape`), as `keras.Model.compile` does. Other names are looked up among
+    registered objects and `custom_object_scope`s.
     """
     if identifier is None or isinstance(identifier, Loss):
         return identifier
@@ -63,27 +64,52 @@ def get(identifier: Any, y_true: Any = None, y_pred: Any = None) -> Loss | None:
             return CLASSES[identifier]()
         if identifier in FUNCTIONS:
             return LossFunctionWrapper(FUNCTIONS[identifier], name=identifier)
-        raise unknown_name("loss", identifier, [*CLASSES, *FUNCTIONS, "crossentropy"])
+        return _as_loss(_custom(identifier), identifier)
     if callable(identifier):
         return LossFunctionWrapper(identifier)
     raise ConfigError(f"Could not interpret loss identifier: {identifier!r}")
 
 
+def _custom(name: str, custom_objects: Any = None) -> Any:
+    from lamina.saving.registry import find_object
+
+    found = find_object(name, custom_objects)
+    if found is None:
+        raise unknown_name("loss", name, [*CLASSES, *FUNCTIONS, "crossentropy"])
+    return found
+
+
+def _as_loss(found: Any, name: str) -> Loss:
+    """A custom object as a `Loss`: classes are instantiated, functions wrapped."""
+    if isinstance(found, type):
+        found = found()
+    if isinstance(found, Loss):
+        return found
+    if callable(found):
+        return LossFunctionWrapper(found)
+    raise ConfigError(f"The custom object {name!r} is not a loss. Received: {found!r}")
+
+
 def serialize(loss: Loss | LossFn) -> dict:
-    """A Keras-style config dict for a `Loss` (or a built-in loss function)."""
-    if not isinstance(loss, Loss):
-        return function_config(_resolve_function(loss), "loss")
-    return {"module": "keras.losses", "class_name": type(loss).__name__,
-            "config": loss.get_config(), "registered_name": None}
+    """Keras's config dict for a `Loss` or a loss function (`keras.losses.serialize`)."""
+    from lamina.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(loss)
 
 
-def deserialize(config: dict | str) -> Loss:
-    """Rebuild a `Loss` from `serialize` output (or a Keras loss config)."""
+def deserialize(config: dict | str, custom_objects: dict | None = None) -> Loss:
+    """A `Loss` from `serialize` output or a Keras loss config; a function's dict comes back
+    wrapped in a `LossFunctionWrapper`."""
+    from lamina.saving.deserialization import deserialize_function, deserialize_keras_object
+
     if isinstance(config, str):
+        if custom_objects and config in custom_objects:
+            return _as_loss(custom_objects[config], config)
         return get(config)
-    class_name, inner = config.get("class_name"), config.get("config", {})
-    if function_name(config):
+    if function_name(config) in FUNCTIONS:
         return get(function_name(config))
-    if class_name not in CLASSES:
-        raise unknown_name("loss class", str(class_name), CLASSES)
-    return CLASSES[class_name].from_config(dict(inner))
+    if function_name(config) is not None:
+        return _as_loss(deserialize_function(config, custom_objects), function_name(config))
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ConfigError(f"Could not interpret loss config: {config!r}")
+    return deserialize_keras_object(config, custom_objects, module_objects=CLASSES)

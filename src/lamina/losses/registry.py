@@ -40,13 +40,22 @@ bce = BCE = binary_crossentropy
 
 
 def _resolve_function(fn: Any) -> LossFn:
-    """A loss function from a callable, a function name, or its serialized form."""
+    """A loss function from a callable, a function name (built-in, registered or in a
+    `custom_object_scope`), or its serialized form."""
     if isinstance(fn, dict):
         fn = function_name(fn)
     if isinstance(fn, str):
-        if fn not in FUNCTIONS:
-            raise unknown_name("loss function", fn, FUNCTIONS)
-        return FUNCTIONS[fn]
+        return FUNCTIONS.get(fn) or _custom_function(fn, "loss function", FUNCTIONS)
     if not callable(fn):
         raise ConfigError(f"Expected a loss function. Received: fn={fn!r}")
     return fn
+
+
+def _custom_function(name: str, kind: str, known) -> Callable:
+    """A registered or scoped function called `name`; UnknownNameError when none is."""
+    from lamina.saving.registry import find_object
+
+    found = find_object(name)
+    if not callable(found):
+        raise unknown_name(kind, name, known)
+    return found

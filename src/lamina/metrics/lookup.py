@@ -3,10 +3,10 @@ choice of accuracy from the shapes of the targets and predictions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from lamina import losses
-from lamina._catalog import snake_case
+from lamina._catalog import function_name, snake_case
 from lamina.errors import ConfigError, unknown_name
 from lamina.metrics.accuracy_metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
                                              SparseCategoricalAccuracy,
@@ -61,6 +61,7 @@ def get(identifier: Any, y_true: Any = None, y_pred: Any = None) -> Metric | Non
     A name keeps the spelling the user wrote ('acc' stays 'acc'); 'accuracy'/'acc' pick the
     binary, sparse or categorical accuracy from the shapes of y_true and y_pred (anything
     with `.shape`), as `keras.Model.compile` does; without shapes they mean `Accuracy`.
+    Other names are looked up among registered objects and `custom_object_scope`s.
     """
     if identifier is None or isinstance(identifier, Metric):
         return identifier
@@ -71,25 +72,55 @@ def get(identifier: Any, y_true: Any = None, y_pred: Any = None) -> Metric | Non
     if isinstance(identifier, str):
         if identifier.lower() in ("accuracy", "acc"):
             return _accuracy_for(identifier, y_true, y_pred)
-        if identifier not in NAMES:
-            raise unknown_name("metric", identifier, [*NAMES, "acc"])
-        return NAMES[identifier](name=identifier)
+        if identifier in NAMES:
+            return NAMES[identifier](name=identifier)
+        return _as_metric(_custom(identifier), identifier)
     if callable(identifier):
         return MeanMetricWrapper(identifier)
     raise ConfigError(f"Could not interpret metric identifier: {identifier!r}")
 
 
-def serialize(metric: Metric) -> dict:
-    """A Keras-style config dict for a metric."""
-    return {"module": "keras.metrics", "class_name": type(metric).__name__,
-            "config": metric.get_config(), "registered_name": None}
+def _custom(name: str) -> Any:
+    from lamina.saving.registry import find_object
+
+    found = find_object(name)
+    if found is None:
+        raise unknown_name("metric", name, [*NAMES, "acc"])
+    return found
 
 
-def deserialize(config: dict | str) -> Metric:
-    """Rebuild a metric from `serialize` output (or a Keras metric config)."""
+def _as_metric(found: Any, name: str) -> Metric:
+    """A custom object as a `Metric`: classes are instantiated, functions wrapped."""
+    if isinstance(found, type):
+        found = found()
+    if isinstance(found, Metric):
+        return found
+    if callable(found):
+        return MeanMetricWrapper(found)
+    raise ConfigError(f"The custom object {name!r} is not a metric. Received: {found!r}")
+
+
+def serialize(metric: Metric | Callable) -> dict:
+    """Keras's config dict for a metric or a metric function (`keras.metrics.serialize`)."""
+    from lamina.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(metric)
+
+
+def deserialize(config: dict | str, custom_objects: dict | None = None) -> Metric:
+    """A metric from `serialize` output or a Keras metric config; a function's dict comes
+    back wrapped in a `MeanMetricWrapper`."""
+    from lamina.saving.deserialization import deserialize_function, deserialize_keras_object
+
     if isinstance(config, str):
+        if custom_objects and config in custom_objects:
+            return _as_metric(custom_objects[config], config)
         return get(config)
-    class_name = config.get("class_name")
-    if class_name not in CLASSES:
-        raise unknown_name("metric class", str(class_name), CLASSES)
-    return CLASSES[class_name].from_config(dict(config.get("config", {})))
+    name = function_name(config) if isinstance(config, dict) else None
+    if name is not None and (name in NAMES or name.lower() in ("accuracy", "acc")):
+        return get(name)
+    if name is not None:
+        return _as_metric(deserialize_function(config, custom_objects), name)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ConfigError(f"Could not interpret metric config: {config!r}")
+    return deserialize_keras_object(config, custom_objects, module_objects=CLASSES)

@@ -32,7 +32,7 @@ def _node_index(layer, node_index: int, own: set[int]) -> int:
 def _tensor_config(tensor: KerasTensor, own: set[int]) -> dict:
     layer, node_index, tensor_index = tensor._keras_history
     return {"class_name": "__keras_tensor__", "config": {
-        "shape": list(tensor.shape), "dtype": tensor.dtype,
+        "shape": tuple(tensor.shape), "dtype": tensor.dtype,
         "keras_history": [layer.name, _node_index(layer, node_index, own), tensor_index]}}
 
 
@@ -46,7 +46,7 @@ def _node_config(node, own: set[int]) -> dict:
     args, kwargs = jax.tree_util.tree_map(
         lambda v: _tensor_config(v, own) if _is_tensor(v) else (
             serialize_argument(v) or serialize_keras_object(v)),
-        (list(node.args), dict(node.kwargs)), is_leaf=_is_tensor)
+        (tuple(node.args), dict(node.kwargs)), is_leaf=_is_tensor)
     if _is_functional(node.layer):
         kwargs = {"mask": None, **kwargs}  # Keras records the mask its models are called with
     return {"args": args, "kwargs": kwargs}

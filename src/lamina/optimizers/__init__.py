@@ -25,18 +25,23 @@ _KERAS_ONLY = ("adafactor", "lamb", "muon", "schedulefreeadamw", "lossscaleoptim
 
 def serialize(optimizer: Optimizer) -> dict:
     """The optimizer as Keras's serialized dict (`module`, `class_name`, `config`, ...)."""
-    return {"module": _MODULE, "class_name": type(optimizer).__name__,
-            "config": optimizer.get_config(), "registered_name": None}
+    from lamina.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(optimizer)
 
 
 def deserialize(config: dict, custom_objects: dict[str, Any] | None = None) -> Optimizer:
-    """An optimizer from `serialize`'s dict; built-in class names are case-insensitive."""
-    custom_objects = custom_objects or {}
-    name = config["class_name"]
-    cls = custom_objects.get(name) or ALL_OBJECTS.get(str(name).lower())
-    if cls is None:
-        raise _unknown(name, custom_objects)
-    return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
+    """An optimizer from `serialize`'s dict; built-in class names are case-insensitive, and
+    custom classes are found in `custom_objects`, scopes and the registry."""
+    from lamina.saving.deserialization import deserialize_keras_object
+
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise errors.ConfigError(f"Could not interpret optimizer config: {config!r}")
+    config = {**config, "module": config.get("module") or _MODULE}
+    try:
+        return deserialize_keras_object(config, custom_objects)
+    except errors.UnknownNameError:
+        raise _unknown(config["class_name"], custom_objects or {}) from None
 
 
 def get(identifier: Any) -> Optimizer | None:

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import h5py
 
 from lamina import errors
-from lamina.saving import compile_state, sniff, weights_h5
+from lamina.saving import sniff, weights_h5
 from lamina.saving.atomic import atomic_write
 from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
 
@@ -27,11 +27,11 @@ def lamina_version() -> str:
 
 
 def model_config(model, include_optimizer: bool = True) -> dict:
-    """config.json's content: the model serialized, with build_config and compile_config."""
+    """config.json's content: the model serialized as Keras does (build_config and, once
+    compiled, compile_config included)."""
     config = serialize_keras_object(model)
-    compile_cfg = compile_state.compile_config(model) if include_optimizer else None
-    if compile_cfg is not None:
-        config["compile_config"] = compile_cfg
+    if not include_optimizer:
+        config.pop("compile_config", None)
     return config
 
 
@@ -95,15 +95,12 @@ def load(path: str, custom_objects: Mapping[str, Any] | None = None, compile: bo
         config = read_json(archive, CONFIG, path)
         if not isinstance(config, dict) or "class_name" not in config:
             raise sniff.bad_file(path, f"{CONFIG!r} does not describe a model.")
+        if not compile:
+            config = {k: v for k, v in config.items() if k != "compile_config"}
         try:
-            model = deserialize_keras_object(
-                {k: v for k, v in config.items() if k != "compile_config"},
-                custom_objects, safe_mode)
+            model = deserialize_keras_object(config, custom_objects, safe_mode)
         except errors.LaminaError as exc:
             raise type(exc)(f"{path}: {exc}") from None
-        compile_cfg = config.get("compile_config")
-        if compile and compile_cfg:
-            compile_state.compile_from_config(model, compile_cfg, custom_objects)
         with open_weights(archive, path) as f:
             weights_h5.read_weights(f, model, path)
     return model

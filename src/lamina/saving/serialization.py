@@ -1,253 +1,132 @@
-"""Keras 3's object dicts: `{module, class_name, config, registered_name, build_config?}`.
+"""Keras 3's object dicts: `{module, class_name, config, registered_name, build_config?,
+compile_config?}`, written exactly as `keras.saving.serialize_keras_object` writes them.
 
-`serialize_keras_object` writes them for layers, models, optimizers, losses, metrics and
-registered functions; `deserialize_keras_object` reads them back, resolving classes through
-`custom_objects`, `custom_object_scope`, `register_keras_serializable` and lamina's built-ins.
-Python code stored in a file (a Keras `Lambda`'s bytecode) is never run.
+lamina's built-in classes are written under Keras's public modules (`keras.layers`,
+`keras.initializers`, ...) with `registered_name: None`; user classes under their own module
+(None for `__main__`) and their registered name (`"package>Name"`, or the class name when not
+registered); every function as `{"module": "builtins", "class_name": "function",
+"config": <registered name>, "registered_name": "function"}`. The reverse is
+`deserialization.deserialize_keras_object`, re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
 from lamina import errors
-from lamina.layers.base import LAYER_CLASSES, Layer
 from lamina.saving import registry
+from lamina.saving.container_config import describe_layer_entries, keras3_layer_list
+from lamina.saving.deserialization import (  # noqa: F401 - re-exported
+    check_safe,
+    deserialize_keras_object,
+    json_to_shape,
+)
 
-_KERAS_MODULES = {"lamina.layers": "keras.layers", "lamina.models": "keras",
-                  "lamina.optimizers": "keras.optimizers", "lamina.losses": "keras.losses",
-                  "lamina.metrics": "keras.metrics"}
+PLAIN_TYPES = (str, int, float, bool)
 
-
+#: lamina module prefix -> the Keras module its public classes live in (most specific first).
+_KERAS_MODULES = (
+    ("lamina.layers", "keras.layers"), ("lamina.models", "keras"),
+    ("lamina.optimizers.schedules", "keras.optimizers.schedules"),
+    ("lamina.optimizers", "keras.optimizers"), ("lamina.losses", "keras.losses"),
+    ("lamina.metrics", "keras.metrics"), ("lamina.initializers", "keras.initializers"),
+    ("lamina.regularizers", "keras.regularizers"), ("lamina.constraints", "keras.constraints"),
+    ("lamina.random", "keras.random"),
+)
+#: classes Keras does not export publicly: written with their Keras module and registered name.
 _KERAS_INTERNAL_CLASSES = {"Functional": ("keras.src.models.functional", "Functional")}
 
 
-def _module_of(cls: type) -> str:
-    for prefix, keras_module in _KERAS_MODULES.items():
-        if cls.__module__.startswith(prefix):
-            return keras_module
-    return cls.__module__
+def is_builtin(cls: type) -> bool:
+    """Whether `cls` is one of lamina's own classes (written under Keras's public names)."""
+    return cls.__module__.startswith("lamina.") and not registry.is_registered(cls)
 
 
-def _is_builtin(cls: type) -> bool:
-    return cls.__module__.startswith("lamina.")
+def keras_module_of(cls: type) -> str | None:
+    """The `module` entry Keras writes for an object of class `cls`."""
+    if is_builtin(cls):
+        for prefix, keras_module in _KERAS_MODULES:
+            if cls.__module__.startswith(prefix):
+                return keras_module
+    return None if cls.__module__ == "__main__" else cls.__module__
 
 
 def serialize_keras_object(obj: Any) -> Any:
-    """`obj` as Keras 3 serializes it (plain values pass through, containers recurse)."""
-    if obj is None or isinstance(obj, (str, bool, int, float)):
+    """`obj` as Keras 3 serializes it: plain values pass through, containers recurse, arrays
+    become `__numpy__` / `__tensor__` dicts, functions and objects become Keras object dicts."""
+    if obj is None or isinstance(obj, PLAIN_TYPES):
         return obj
     if isinstance(obj, (list, tuple)):
-        return [serialize_keras_object(x) for x in obj]
+        items = [serialize_keras_object(x) for x in obj]
+        return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, dict):
-        return {k: serialize_keras_object(v) for k, v in obj.items()}
-    if isinstance(obj, (np.ndarray, np.generic)):
-        return np.asarray(obj).tolist()
-    if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "get_config")):
-        return _serialize_function(obj)
-    if not hasattr(obj, "get_config"):
-        raise errors.ConfigError(f"Cannot serialize {obj!r}: it has no get_config(). "
-                                 "Give its class get_config() / from_config().")
-    cls = type(obj)
-    config = serialize_keras_object(obj.get_config())
-    if isinstance(obj, Layer) and isinstance(config, dict) and "layers" in config:
-        config = keras3_layer_list(_describe_layer_entries(obj, config))
-    result = {"module": _module_of(cls), "class_name": cls.__name__, "config": config,
-              "registered_name": None if _is_builtin(cls) else registry.get_registered_name(cls)}
-    if getattr(cls, "keras_module", None):  # graph operations (layers/tensor_ops.py)
-        result["module"], result["registered_name"] = cls.keras_module, cls.__name__
-    if cls.__name__ in _KERAS_INTERNAL_CLASSES:  # Keras finds these by module + registered name
-        result["module"], result["registered_name"] = _KERAS_INTERNAL_CLASSES[cls.__name__]
-    if isinstance(obj, Layer) and obj.built and obj._build_shape is not None:
-        result["build_config"] = {"input_shape": _shape_to_json(obj._build_shape)}
-    return result
+        return {key: serialize_keras_object(value) for key, value in obj.items()}
+    special = _serialize_special(obj)
+    if special is not None:
+        return special
+    if hasattr(obj, "get_config") and not isinstance(obj, type):
+        return _serialize_object(obj)
+    if callable(obj) and hasattr(obj, "__name__"):
+        return serialize_function(obj)
+    raise TypeError(f"Cannot serialize object {obj!r} of type {type(obj).__name__}. To be "
+                    "serializable, a class must implement the `get_config()` method.")
 
 
-def _describe_layer_entries(model: Layer, config: dict) -> dict:
-    """Each layer entry of a container's config gets the layer's real module and registered
-    name (custom classes), and in a Sequential its build_config, as Keras writes them."""
-    by_name = {layer.name: layer for layer in getattr(model, "layers", [])}
-    sequential = any(c.__name__ == "Sequential" for c in type(model).__mro__)
-    entries = []
-    for entry in config["layers"]:
-        layer = by_name.get(entry.get("config", {}).get("name"))
-        if layer is not None:
-            described = serialize_keras_object(layer) if sequential else {}
-            entry = {**entry, "module": _module_of(type(layer)),
-                     "registered_name": None if _is_builtin(type(layer))
-                     else registry.get_registered_name(type(layer))}
-            if "build_config" in described:
-                entry["build_config"] = described["build_config"]
-        entries.append(entry)
-    return {**config, "layers": entries}
+def _serialize_special(obj: Any) -> Any:
+    """Bytes, slices, `...`, NumPy and JAX values as Keras writes them; else None."""
+    from lamina.layers.tensor_ops import serialize_argument
+
+    if isinstance(obj, bytes):
+        return {"class_name": "__bytes__", "config": {"value": obj.decode("utf-8")}}
+    if isinstance(obj, np.generic) or (isinstance(obj, np.ndarray) and obj.ndim == 0):
+        return obj.item()
+    if isinstance(obj, slice):
+        return {"class_name": "__slice__", "config": {
+            key: serialize_keras_object(getattr(obj, key)) for key in ("start", "stop", "step")}}
+    return serialize_argument(obj)
 
 
-def keras3_layer_list(config: dict) -> dict:
-    """A Sequential config as Keras 3 writes it: `input_shape=` on the first layer becomes an
-    InputLayer entry (Keras 3 layer configs carry no `batch_input_shape`)."""
-    layers = [dict(entry, config=dict(entry["config"])) for entry in config["layers"]]
-    shape = None
-    for entry in layers:
-        shape = entry["config"].pop("batch_input_shape", None) if shape is None else shape
-        entry["config"].pop("batch_input_shape", None)
-    if shape is not None and not (layers and layers[0]["class_name"] == "InputLayer"):
-        dtype = layers[0]["config"].get("dtype")
-        if isinstance(dtype, dict):
-            dtype = dtype.get("config", {}).get("name")
-        layers.insert(0, {"module": "keras.layers", "class_name": "InputLayer", "config": {
-            "batch_shape": list(shape), "dtype": dtype or "float32", "sparse": False,
-            "ragged": False, "name": "input_layer", "optional": False},
-            "registered_name": None})
-    return {**config, "layers": layers}
-
-
-def _serialize_function(fn) -> dict:
-    name = registry.get_registered_name(fn)
+def serialize_function(fn: Any) -> dict:
+    """Keras's dict for a function: found again by its registered name (`"pkg>name"`), or by
+    its plain name among built-ins and `custom_objects`."""
     if getattr(fn, "__name__", None) == "<lambda>":
-        raise errors.ConfigError("Cannot serialize a lambda function: give it a name with `def` "
-                                 "and register it with register_keras_serializable().")
-    return {"module": getattr(fn, "__module__", None), "class_name": "function",
-            "config": name, "registered_name": "function"}
+        raise errors.ConfigError(
+            "Cannot serialize a lambda: lamina never stores Python bytecode. Define the "
+            "function with `def` and decorate it with "
+            "@keras.saving.register_keras_serializable(), or pass it in custom_objects when "
+            "loading.")
+    return {"module": "builtins", "class_name": "function",
+            "config": registry.get_registered_name(fn), "registered_name": "function"}
 
 
-def _shape_to_json(shape):
-    if isinstance(shape, (list, tuple)):
-        return [_shape_to_json(d) for d in shape]
-    if isinstance(shape, dict):
-        return {k: _shape_to_json(v) for k, v in shape.items()}
-    return shape
+def _serialize_object(obj: Any) -> dict:
+    cls = type(obj)
+    inner = obj.get_config()
+    if not isinstance(inner, dict):
+        raise TypeError(f"The `get_config()` method of {obj} should return a dict. "
+                        f"It returned: {inner!r}")
+    inner = serialize_keras_object(inner)
+    if "layers" in inner and hasattr(obj, "layers"):  # Sequential / functional containers
+        inner = keras3_layer_list(describe_layer_entries(obj, inner, serialize_keras_object))
+    config = {"module": keras_module_of(cls), "class_name": cls.__name__, "config": inner,
+              "registered_name": None if is_builtin(cls) else registry.get_registered_name(cls)}
+    if is_builtin(cls) and getattr(cls, "keras_module", None):  # graph ops (tensor_ops.py)
+        config["module"], config["registered_name"] = cls.keras_module, cls.__name__
+    if is_builtin(cls) and cls.__name__ in _KERAS_INTERNAL_CLASSES:
+        config["module"], config["registered_name"] = _KERAS_INTERNAL_CLASSES[cls.__name__]
+    _add_build_and_compile_config(obj, config)
+    return config
 
 
-def json_to_shape(shape):
-    """JSON lists back to shape tuples (a list of shapes stays a list of tuples)."""
-    if isinstance(shape, dict):
-        return {k: json_to_shape(v) for k, v in shape.items()}
-    if isinstance(shape, (list, tuple)):
-        if all(d is None or isinstance(d, int) for d in shape):
-            return tuple(shape)
-        return [json_to_shape(s) for s in shape]
-    return shape
-
-
-def check_safe(config: Any, safe_mode: bool = True) -> None:
-    """Refuse configs carrying Python bytecode (Keras's `__lambda__` dicts)."""
-    if isinstance(config, dict):
-        if config.get("class_name") == "__lambda__":
-            if safe_mode:
-                raise errors.ConfigError(
-                    "The file holds a Lambda layer or function stored as Python bytecode, and "
-                    "deserializing it could run arbitrary code, so safe_mode=True refuses it. "
-                    "If you trust the file, pass safe_mode=False; better, rewrite the Lambda "
-                    "as a custom layer registered with register_keras_serializable().")
-            raise errors.ConfigError(
-                "The file holds Python bytecode (a Keras Lambda), which lamina never runs. "
-                "Rewrite the Lambda as a custom layer registered with "
-                "register_keras_serializable().")
-        for value in config.values():
-            check_safe(value, safe_mode)
-    elif isinstance(config, list):
-        for value in config:
-            check_safe(value, safe_mode)
-
-
-def _resolve(config: dict, custom_objects: Mapping[str, Any] | None):
-    for key in (config.get("registered_name"), config.get("class_name")):
-        if isinstance(key, str):
-            found = registry.get_registered_object(key, custom_objects)
-            if found is not None:
-                return found
-    return None
-
-
-@contextlib.contextmanager
-def layer_scope(custom_objects: Mapping[str, Any] | None) -> Iterator[None]:
-    """Make custom layer classes visible to `from_config` of containers (Sequential looks its
-    layers up in `LAYER_CLASSES` by class name); restores the registry afterwards."""
-    objects = {**registry.scoped_objects(), **(custom_objects or {})}
-    patch = {}
-    for key, obj in objects.items():
-        if isinstance(obj, type) and issubclass(obj, Layer):
-            for name in {key, key.split(">")[-1], obj.__name__}:
-                patch[name] = obj
-    saved = {name: LAYER_CLASSES[name] for name in patch if name in LAYER_CLASSES}
-    LAYER_CLASSES.update(patch)
-    try:
-        with registry.custom_object_scope(custom_objects):
-            yield
-    finally:
-        for name in patch:
-            if name in saved:
-                LAYER_CLASSES[name] = saved[name]
-            else:
-                LAYER_CLASSES.pop(name, None)
-
-
-def deserialize_keras_object(config: Any, custom_objects: Mapping[str, Any] | None = None,
-                             safe_mode: bool = True) -> Any:
-    """The object a Keras 3 dict describes (layers and models come back built)."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        return config
-    check_safe(config, safe_mode)
-    if config["class_name"] == "function":
-        return _deserialize_function(config, custom_objects)
-    module = str(config.get("module") or "")
-    cls = _resolve(config, custom_objects)
-    if cls is None and module.startswith(("keras.optimizers", "keras.losses", "keras.metrics")):
-        return _deserialize_builtin(module, config, custom_objects)
-    if cls is None and module.startswith("keras.src.ops"):
-        from lamina.layers.tensor_ops import OP_CLASSES
-
-        cls = OP_CLASSES.get(config["class_name"])
-    if cls is None:
-        cls = LAYER_CLASSES.get(config["class_name"])
-    if cls is None:
-        raise errors.unknown_name("class", str(config["class_name"]), [
-            *LAYER_CLASSES, *registry.scoped_objects(), *(custom_objects or {})]) from None
-    with layer_scope(custom_objects):
-        obj = _from_config(cls, config.get("config", {}), custom_objects)
-    build_config = config.get("build_config")
-    if isinstance(obj, Layer) and build_config and not obj.built:
-        shape = json_to_shape(build_config.get("input_shape"))
-        if shape is not None:
-            obj.build(shape) if hasattr(obj, "layers") else obj._maybe_build(shape)
-    return obj
-
-
-def _from_config(cls, inner: Any, custom_objects):
-    if not hasattr(cls, "from_config"):
-        return cls(**inner) if isinstance(inner, dict) else cls
-    try:
-        return cls.from_config(inner, custom_objects=custom_objects)
-    except TypeError as exc:
-        if "custom_objects" not in str(exc):
-            raise
-        return cls.from_config(inner)
-
-
-def _deserialize_builtin(module: str, config: dict, custom_objects):
-    from lamina import losses, metrics, optimizers
-
-    if module.startswith("keras.optimizers"):
-        return optimizers.deserialize(config, custom_objects)
-    family = losses if module.startswith("keras.losses") else metrics
-    return family.deserialize(config)
-
-
-def _deserialize_function(config: dict, custom_objects):
-    name = config.get("config")
-    found = registry.get_registered_object(str(name), custom_objects)
-    if found is None and isinstance(name, str):
-        found = registry.get_registered_object(name.split(">")[-1], custom_objects)
-    if found is None:
-        from lamina import activations, losses, metrics
-
-        for family in (activations, losses, metrics):
-            try:
-                return family.get(name)
-            except (errors.LaminaError, ValueError, KeyError):
-                continue
-        raise errors.unknown_name("function", str(name), registry.scoped_objects())
-    return found
+def _add_build_and_compile_config(obj: Any, config: dict) -> None:
+    """`build_config` / `compile_config` entries, from the object's own hooks (as Keras)."""
+    if hasattr(obj, "get_build_config"):
+        build_config = obj.get_build_config()
+        if build_config is not None:
+            config["build_config"] = serialize_keras_object(dict(build_config))
+    if hasattr(obj, "get_compile_config"):
+        compile_config = obj.get_compile_config()
+        if compile_config is not None:
+            config["compile_config"] = serialize_keras_object(dict(compile_config))

@@ -10,6 +10,7 @@ state is `optimizer/vars/<i>` in the order of Keras's `optimizer.variables`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections import defaultdict
@@ -20,6 +21,7 @@ import numpy as np
 
 from lamina import errors
 from lamina.layers.base import Layer, to_snake_case
+from lamina.layers.layer_saving import LayerSavingMixin
 from lamina.saving import compile_state
 from lamina.saving.atomic import atomic_write
 
@@ -32,12 +34,6 @@ def _check_suffix(path) -> str:
         raise errors.ConfigError(f"The filename must end in `.weights.h5`. Received: "
                                  f"filepath={path}")
     return path
-
-
-def own_variables(layer: Layer) -> list:
-    """A layer's own variables (not its sublayers'), trainable first, as Keras stores them."""
-    own = [v for v in layer._own_variables if v.trainable]
-    return own + [v for v in layer._own_variables if not v.trainable]
 
 
 def _is_container_model(layer: Layer) -> bool:
@@ -88,12 +84,14 @@ def _vars_group(f: h5py.Group, path: str) -> str:
 
 
 def write_weights(f: h5py.File, model: Layer, include_optimizer: bool = True) -> None:
-    """Write the model's variables (and its optimizer's state) into the open file `f`."""
+    """Write each layer's `save_own_variables` store (and the optimizer's state) into `f`."""
     def visit(path: str, layer: Layer) -> None:
         group = f.create_group(_vars_group(f, path))
         group.attrs["name"] = layer.name
-        for i, var in enumerate(own_variables(layer)):
-            group.create_dataset(str(i), data=var.numpy())
+        store: dict = {}
+        layer.save_own_variables(store)
+        for key, value in store.items():
+            group.create_dataset(str(key), data=_to_numpy(value))
 
     walk(model, visit)
     values = compile_state.optimizer_values(model) if include_optimizer and hasattr(
@@ -105,44 +103,73 @@ def write_weights(f: h5py.File, model: Layer, include_optimizer: bool = True) ->
             group.create_dataset(str(i), data=value)
 
 
+def _to_numpy(value) -> np.ndarray:
+    return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
+
+
+def _read_store(group: h5py.Group | None) -> dict[str, np.ndarray]:
+    """A layer's `vars` group as the dict `load_own_variables` reads ("0", "1", ... in
+    numeric order first, then any other keys)."""
+    if group is None:
+        return {}
+    keys = sorted(group, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+    return {key: np.asarray(group[key]) for key in keys}
+
+
+def _overrides_loading(layer: Layer) -> bool:
+    return type(layer).load_own_variables is not LayerSavingMixin.load_own_variables
+
+
 def read_weights(f: h5py.File, model: Layer, source: str, skip_mismatch: bool = False,
                  include_optimizer: bool = True) -> None:
-    """Read a Keras 3 layout into `model`: every shape is checked before anything is assigned,
-    so a bad file leaves the model as it was."""
-    pending = []
+    """Read a Keras 3 layout into `model` through each layer's `load_own_variables`. Stores
+    for the default loader are all checked before anything is assigned, and a failing custom
+    loader puts every value back, so a bad file leaves the model as it was."""
+    loads = []
 
     def visit(path: str, layer: Layer) -> None:
-        variables = own_variables(layer)
-        group = f.get(_vars_group(f, path))
-        stored = [] if group is None else [group[str(i)] for i in range(len(group))]
-        problem = None
-        if len(stored) != len(variables):
-            problem = errors.ConfigError(
-                f"{source}: layer '{layer.name}' ({type(layer).__name__}) has "
-                f"{len(variables)} variables but the file holds {len(stored)} at "
-                f"'{_vars_group(f, path)}'. The file was saved from a different architecture; "
-                "build the same model, or pass skip_mismatch=True to skip such layers.")
-        for var, data in zip(variables, stored):
-            if problem is None and tuple(data.shape) != var.shape:
-                problem = errors.ShapeError(
-                    f"{source}: variable '{var.path}' has shape {var.shape} but the file holds "
-                    f"shape {tuple(data.shape)} at '{data.name}'. Build the model as it was "
-                    "when saved, or pass skip_mismatch=True to skip such layers.")
-        if problem is not None:
-            if not skip_mismatch:
-                raise problem
-            warnings.warn(f"Skipping loading weights for layer '{layer.name}': {problem}",
-                          stacklevel=4)
-            return
-        pending.extend((var, np.asarray(data)) for var, data in zip(variables, stored))
+        store = _read_store(f.get(_vars_group(f, path)))
+        if not _overrides_loading(layer):
+            try:
+                layer.check_own_variables(store)
+            except errors.LaminaError as exc:
+                text = f"{source} at '{_vars_group(f, path)}': {exc}"
+                if not skip_mismatch:
+                    raise type(exc)(f"{text} Or pass skip_mismatch=True to skip such "
+                                    "layers.") from None
+                _warn_skipped(layer, text)
+                return
+        loads.append((layer, store))
 
     walk(model, visit)
-    for var, value in pending:
-        var.assign(value)
+    with _restored_on_error(model):
+        for layer, store in loads:
+            try:
+                layer.load_own_variables(store)
+            except Exception as exc:  # noqa: BLE001 - a custom loader may raise anything
+                if not skip_mismatch:
+                    raise
+                _warn_skipped(layer, f"{source}: {exc}")
     group = f.get("optimizer/vars")
     if include_optimizer and group is not None and getattr(model, "optimizer", None):
         values = [np.asarray(group[str(i)]) for i in range(len(group))]
         compile_state.restore_optimizer_values(model, values, source)
+
+
+def _warn_skipped(layer: Layer, text: str) -> None:
+    warnings.warn(f"Skipping loading weights for layer '{layer.name}': {text}", stacklevel=4)
+
+
+@contextlib.contextmanager
+def _restored_on_error(model: Layer) -> Iterator[None]:
+    """Put every variable of `model` back to its value if the block raises."""
+    saved = [(var, var.value) for var in model.weights]
+    try:
+        yield
+    except BaseException:
+        for var, value in saved:
+            var.assign(value)
+        raise
 
 
 def save_weights(model, filepath) -> None:
