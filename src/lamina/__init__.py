@@ -29,23 +29,44 @@ from lamina import (  # noqa: E402
     random,
     regularizers,
 )
-from lamina.layers import Input  # noqa: E402
+from lamina.constraints import Constraint  # noqa: E402
+from lamina.initializers import Initializer  # noqa: E402
+from lamina.layers import Input, InputSpec, Layer  # noqa: E402
+from lamina.layers.base import KerasTensor  # noqa: E402
+from lamina.layers.tensor_ops import TensorOperation as Operation  # noqa: E402
+from lamina.losses import Loss  # noqa: E402
+from lamina.metrics import Metric  # noqa: E402
 from lamina.models import Model, Sequential  # noqa: E402
+from lamina.models.function import Function  # noqa: E402
+from lamina.regularizers import Regularizer  # noqa: E402
+from lamina.scopes import (RematScope, StatelessScope, SymbolicScope, device,  # noqa: E402
+                           name_scope, remat)
+from lamina.variables import Variable  # noqa: E402
+
+
+def version() -> str:
+    """lamina's version (as `keras.version()`)."""
+    return __version__
 
 #: Imported on first use (PEP 562), to keep `import lamina` quick: optax, the download code and
 #: the ops namespace are not needed until a model is compiled or data is fetched.
-_LAZY_SUBMODULES = ("datasets", "ops", "optimizers", "saving", "utils")
+_LAZY_SUBMODULES = ("datasets", "ops", "optimizers", "saving", "tree", "utils")
 
 
 def __getattr__(name: str):
     if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"lamina.{name}")
+    if name == "Optimizer":  # optax loads with the optimizers
+        return importlib.import_module("lamina.optimizers").Optimizer
     raise AttributeError(f"module 'lamina' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY_SUBMODULES})
 
-__all__ = ["Input", "Model", "Sequential", "__version__", "activations", "backend", "callbacks",
+__all__ = ["Constraint", "Function", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer",
+           "Loss", "Metric", "Model", "Operation", "Optimizer", "Regularizer", "RematScope",
+           "Sequential", "StatelessScope", "SymbolicScope", "Variable", "__version__", "device",
+           "name_scope", "remat", "version", "activations", "backend", "callbacks",
            "config", "constraints", "datasets", "errors", "initializers", "layers", "losses",
            "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils"]

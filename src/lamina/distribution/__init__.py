@@ -9,7 +9,8 @@ DataParallel, per the LayoutMap for ModelParallel); the compiled step is the sam
 """
 
 from lamina.distribution.layout_map import LayoutMap
-from lamina.distribution.mesh import DeviceMesh, TensorLayout, list_devices
+from lamina.distribution.mesh import (DeviceMesh, TensorLayout, distribute_tensor,
+                                      get_device_count, list_devices)
 from lamina.distribution.multi_process import initialize, num_processes, process_id
 from lamina.distribution.strategies import (
     DataParallel,
@@ -21,5 +22,6 @@ from lamina.distribution.strategies import (
 )
 
 __all__ = ["DataParallel", "DeviceMesh", "Distribution", "LayoutMap", "ModelParallel",
-           "TensorLayout", "distribution", "distribution_scope", "initialize", "list_devices",
+           "TensorLayout", "distribute_tensor", "distribution", "distribution_scope",
+           "get_device_count", "initialize", "list_devices",
            "num_processes", "process_id", "set_distribution"]

@@ -19,6 +19,21 @@ def list_devices(device_type: str | None = None) -> list[str]:
     return [f"{d.platform}:{d.id}" for d in _jax_devices(device_type)]
 
 
+def get_device_count(device_type: str | None = None) -> int:
+    """How many devices of `device_type` there are (by default: accelerators if any, else
+    CPUs), as `keras.distribution.get_device_count`."""
+    return len(_jax_devices(device_type))
+
+
+def distribute_tensor(tensor, layout):
+    """`tensor` placed per `layout` (a TensorLayout or a jax Sharding): inside a jitted
+    function a sharding constraint, outside a device_put."""
+    sharding = layout.backend_layout if isinstance(layout, TensorLayout) else layout
+    if isinstance(tensor, jax.core.Tracer):
+        return jax.lax.with_sharding_constraint(tensor, sharding)
+    return jax.device_put(tensor, sharding)
+
+
 def _jax_devices(device_type: str | None = None) -> list:
     try:
         return jax.devices(device_type.lower() if device_type else None)
