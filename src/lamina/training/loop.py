@@ -11,12 +11,12 @@ import numbers
 import jax
 import jax.numpy as jnp
 
-from lamina import errors
+from lamina import config, errors
 from lamina.callbacks import CallbackList, History
 from lamina.distribution import cpu_cores, distribution, placement
 from lamina.distribution.host import tree_to_host
 from lamina.training import data as data_module
-from lamina.training import feed, fused, interrupts, predict_memo
+from lamina.training import custom_steps, feed, fused, interrupts, predict_memo
 from lamina.training.compile import check_targets
 from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import LazyLogs, materialize
@@ -81,6 +81,9 @@ def _check_weight_structure(y, sample_weight, class_weight) -> None:
 def _check_targets(model, data) -> None:
     if isinstance(data, data_module.ArrayData) and data.y is not None:
         output_shape = model._output_shape_for(data.x)
+        if model._compile_config.loss is None:  # custom steps: no labels to check
+            model._compile_config.resolve_metrics(data.y, output_shape)
+            return
         check_targets(model._compile_config, data.y, output_shape)
         model._compile_config.resolve_metrics(data.y, output_shape)
 
@@ -159,6 +162,9 @@ def run_epoch(engine: Engine, state, data, batch_size, shuffle, steps, callbacks
 
 
 def _run_epoch(engine: Engine, state, data, batch_size, shuffle, steps, callbacks, train: bool):
+    if engine.custom:
+        return custom_steps.run_epoch(engine, state, data, batch_size, shuffle, steps,
+                                      callbacks, train)
     hook = "train" if train else "test"
     if isinstance(data, data_module.ArrayData):
         chunk = engine.train_chunk if train else engine.eval_chunk
@@ -196,7 +202,10 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     placement.check_batch_size(batch_size)
     if validation_batch_size is not None:
         placement.check_batch_size(validation_batch_size, "validation_batch_size")
-    epochs = _check_count("epochs", epochs)
+    epochs = config.capped_epochs(_check_count("epochs", epochs))
+    steps_per_epoch = config.capped_steps(steps_per_epoch)
+    if validation_data is not None or validation_split:
+        validation_steps = config.capped_steps(validation_steps)
     initial_epoch = _check_count("initial_epoch", initial_epoch)
     validation_freq = _check_count("validation_freq", validation_freq, 1)
     if not isinstance(validation_split, numbers.Real) or not 0 <= validation_split < 1:
@@ -247,6 +256,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         finally:
             model.jax_state_sync = None
             engine.live_state = None
+            engine.sync_metrics(state)
             # after a split fit the values go back to one device, as predict wants them
             to_model(model, state if split is None else cpu_cores.on_one_device(state),
                      optimizer)
@@ -273,7 +283,7 @@ def _reread_weights(model, state: TrainState) -> TrainState:
     (placed as the distribution wants them, like the rest of the state)."""
     return placement.place_state(state._replace(
         trainable=current_values(model.trainable_weights),
-        non_trainable=current_values(model.non_trainable_weights)), model)
+        non_trainable=current_values(model.non_trainable_variables)), model)
 
 
 def _epoch_steps(data, batch_size, steps_per_epoch):
@@ -291,6 +301,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     batch_size = data_module.check_batch_size(batch_size)
     placement.check_batch_size(batch_size)
     verbose = resolve_verbose(verbose)
+    steps = config.capped_steps(steps)
     data = prepare_data(model, x, y, sample_weight, steps=steps)
     _check_targets(model, data)
     cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
@@ -308,6 +319,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
 
 
 def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    steps = config.capped_steps(steps)
     if cpu_cores.is_core_split(distribution()):  # a callback's predict inside a split fit
         with cpu_cores.unsplit():
             return _predict(model, x, batch_size, verbose, steps, callbacks)
