@@ -251,6 +251,10 @@ def test_masks_flow_through_custom_layers_as_keras_attaches_them():
     np.testing.assert_allclose(MaskedSum()(x), [[2.0, 2.0], [3.0, 3.0]])  # mask found on x
     inputs = lamina.Input((4,), dtype="int32")
     symbolic = lamina.layers.Embedding(10, 2, mask_zero=True)(inputs)
+    their_symbolic = keras.layers.Embedding(10, 2, mask_zero=True)(keras.Input((4,),
+                                                                           dtype="int32"))
+    assert symbolic._keras_mask.shape == their_symbolic._keras_mask.shape == (None, 4)
+    assert symbolic._keras_mask.dtype == their_symbolic._keras_mask.dtype == "bool"
     outputs = MaskedSum()(symbolic)
     model = lamina.Model(inputs, outputs)
     model.layers[1].set_weights([np.ones((10, 2), "float32")])

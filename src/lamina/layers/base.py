@@ -170,9 +170,24 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
         from lamina.models.graph import record_node
 
         outputs = self.compute_output_spec(inputs, *args, **kwargs)
+        if isinstance(inputs, KerasTensor) and isinstance(outputs, KerasTensor):
+            call_context.set_keras_mask(outputs, self._symbolic_mask(inputs, mask))
         if training is not None:
             kwargs["training"] = training
         return record_node(self, (inputs, *args), kwargs, outputs)
+
+    def _symbolic_mask(self, inputs: KerasTensor, mask):
+        """The output's mask as a KerasTensor (what `compute_mask` gives, traced abstractly),
+        as Keras attaches one to symbolic outputs; None when the layer makes no mask."""
+        previous = mask if mask is not None else getattr(inputs, "_keras_mask", None)
+        if not (self.supports_masking or type(self).compute_mask is not Layer.compute_mask):
+            return None
+        probes = [_probe_struct(t.shape, t.dtype) if isinstance(t, KerasTensor) else t
+                  for t in (inputs, previous)]
+        spec = jax.eval_shape(lambda x, m: self.compute_mask(x, m), *probes)
+        if not isinstance(spec, jax.ShapeDtypeStruct):
+            return None
+        return KerasTensor(_unprobe(spec.shape), spec.dtype.name, name=f"{self.name}_mask")
 
     def compute_output_spec(self, inputs, *args, **kwargs):
         """Symbolic outputs (KerasTensors) for symbolic inputs: through `compute_output_shape`
