@@ -333,3 +333,42 @@ def test_custom_metric_with_variables_matches_keras_eagerly_and_in_fit():
     ours, theirs = results["lamina"], results["keras"]
     assert ours[0] == pytest.approx(theirs[0]) and ours[2] == theirs[2] == 1
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+
+
+def test_stateful_metric_updates_inside_a_jax_train_step_match_the_stateless_ones():
+    """`compute_metrics` / `update_state` called in a traced train_step (the TF-guide habit)
+    are recorded into the step's metric state, giving the stateless version's logs."""
+
+    class Stateful(lamina.Model):
+        def train_step(self, state, data):
+            trainable, non_trainable, optimizer_variables, metrics_variables = state
+            x, y = data
+
+            def loss_fn(trainable):
+                y_pred, new_non_trainable = self.stateless_call(trainable, non_trainable, x,
+                                                                training=True)
+                return self.compute_loss(x, y, y_pred), (y_pred, new_non_trainable)
+
+            (loss, (y_pred, non_trainable)), grads = jax.value_and_grad(
+                loss_fn, has_aux=True)(trainable)
+            trainable, optimizer_variables = self.optimizer.stateless_apply(
+                optimizer_variables, grads, trainable)
+            self.metrics[0].update_state(loss)
+            logs = self.compute_metrics(x, y, y_pred)
+            return logs, (trainable, non_trainable, optimizer_variables, metrics_variables)
+
+    histories, weights = [], []
+    for model in (guide_model(lamina), None):
+        if model is None:
+            inputs = lamina.Input((8,))
+            hidden = lamina.layers.Dense(4, activation="relu")(inputs)
+            model = Stateful(inputs, lamina.layers.Dense(1)(lamina.layers.Dropout(0.0)(hidden)))
+            model.set_weights(START)
+        model.compile(optimizer=lamina.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+        histories.append(model.fit(X, Y, batch_size=32, epochs=2, shuffle=False,
+                                   verbose=0).history)
+        weights.append(model.get_weights())
+    np.testing.assert_allclose(histories[1]["mae"], histories[0]["mae"], rtol=1e-6)
+    assert len(histories[1]["loss"]) == 2
+    for a, b in zip(weights[0], weights[1]):
+        np.testing.assert_allclose(a, b, atol=1e-6)

@@ -10,6 +10,7 @@ compiled once more (padding rows would enter the user's loss).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Callable, Iterator
 
 import jax
@@ -21,6 +22,7 @@ from lamina.training import data as data_module
 from lamina.training import interrupts
 from lamina.training.logs import LazyLogs
 from lamina.training.state import TrainState
+from lamina.variables import capture_assignments
 
 
 def overrides_steps(model) -> bool:
@@ -54,15 +56,17 @@ def make_train_call(model) -> Callable:
 
     def call(state: TrainState, batch):
         rng, key = random.split_key(state.rng)
+        metric_values = _flat_metrics(state.metrics)
         keras_state = (list(state.trainable), list(state.non_trainable),
-                       optimizer.keras_variables(state.opt), _flat_metrics(state.metrics))
-        with random.key_scope(key), collect_losses():
+                       optimizer.keras_variables(state.opt), metric_values)
+        with random.key_scope(key), collect_losses(), _metrics_bound(model, metric_values) as \
+                updated:
             logs, new = model.train_step(keras_state, _pack(batch))
-        trainable, non_trainable, optimizer_values, metric_values = new
+        trainable, non_trainable, optimizer_values, returned = new
         return state._replace(
             trainable=list(trainable), non_trainable=list(non_trainable),
             opt=optimizer.load_keras_variables(state.opt, list(optimizer_values)),
-            metrics=_unflat_metrics(state.metrics, list(metric_values)), rng=rng), logs
+            metrics=_unflat_metrics(state.metrics, updated(returned)), rng=rng), logs
 
     return jax.jit(call, donate_argnums=0)
 
@@ -71,13 +75,30 @@ def make_test_call(model) -> Callable:
     """jit(`(state, batch) -> (state, logs)`) through `model.test_step`."""
 
     def call(state: TrainState, batch):
-        keras_state = (list(state.trainable), list(state.non_trainable),
-                       _flat_metrics(state.metrics))
-        with random.key_scope(state.rng), collect_losses():
+        metric_values = _flat_metrics(state.metrics)
+        keras_state = (list(state.trainable), list(state.non_trainable), metric_values)
+        with random.key_scope(state.rng), collect_losses(), _metrics_bound(model, metric_values) \
+                as updated:
             logs, new = model.test_step(keras_state, _pack(batch))
-        return state._replace(metrics=_unflat_metrics(state.metrics, list(new[2]))), logs
+        return state._replace(metrics=_unflat_metrics(state.metrics, updated(new[2]))), logs
 
     return jax.jit(call)
+
+
+@contextlib.contextmanager
+def _metrics_bound(model, values: list):
+    """Run a step with the metric Variables reading `values` and every assignment recorded,
+    not applied (so `compute_metrics` / `update_state` inside a traced step leak nothing).
+    Yields `updated(returned)`: the step's returned metric values, except where it handed a
+    value back untouched while a stateful update assigned a new one."""
+    variables = model.metrics_variables
+    with capture_assignments(list(zip(variables, values))) as frame:
+        def updated(returned) -> list:
+            returned = list(returned)
+            return [frame[id(v)] if r is given else r
+                    for v, r, given in zip(variables, returned, values)]
+
+        yield updated
 
 
 def _pack(batch: tuple):
