@@ -372,3 +372,104 @@ def test_stateful_metric_updates_inside_a_jax_train_step_match_the_stateless_one
     assert len(histories[1]["loss"]) == 2
     for a, b in zip(weights[0], weights[1]):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+LATENT = 3
+REAL = RNG.normal(size=(64, 4)).astype("float32")
+
+
+def gan_parts(lib):
+    discriminator = lib.Sequential([lib.Input((4,)), lib.layers.Dense(5, activation="relu"),
+                                    lib.layers.Dense(1)])
+    generator = lib.Sequential([lib.Input((LATENT,)), lib.layers.Dense(4)])
+    discriminator.set_weights([np.full((4, 5), 0.1, "float32"), np.zeros(5, "float32"),
+                               np.linspace(-0.3, 0.3, 5).reshape(5, 1).astype("float32"),
+                               np.zeros(1, "float32")])
+    generator.set_weights([np.linspace(-0.2, 0.2, 12).reshape(3, 4).astype("float32"),
+                           np.zeros(4, "float32")])
+    return discriminator, generator
+
+
+def gan_losses(lib, discriminator, generator, d_weights, g_weights, real):
+    """The discriminator's and the generator's loss functions of one GAN step."""
+    loss_fn = lib.losses.BinaryCrossentropy(from_logits=True)
+    noise = real[:, :LATENT] * 0.5  # deterministic noise: both libraries see the same
+    ones, zeros = np.ones((len(real), 1), "float32"), np.zeros((len(real), 1), "float32")
+
+    def d_loss(d_w):
+        fake, _ = generator.stateless_call(g_weights, [], noise)
+        pred, _ = discriminator.stateless_call(d_w, [], lib.ops.concatenate([fake, real]))
+        return loss_fn(np.concatenate([ones, zeros]), pred)
+
+    def g_loss(g_w, d_w):
+        fake, _ = generator.stateless_call(g_w, [], noise)
+        pred, _ = discriminator.stateless_call(d_w, [], fake)
+        return loss_fn(zeros, pred)
+
+    return d_loss, g_loss
+
+
+class GAN(lamina.Model):
+    """The GAN guide's shape: two sub-models, two optimizers set in an overridden compile,
+    updates applied with each optimizer inside a JAX train_step."""
+
+    def __init__(self, discriminator, generator):
+        super().__init__()
+        self.discriminator, self.generator = discriminator, generator
+        self.d_loss_tracker = lamina.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = lamina.metrics.Mean(name="g_loss")
+
+    def compile(self, d_optimizer, g_optimizer):
+        super().compile()
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def train_step(self, state, real):
+        d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
+        d_loss_fn, g_loss_fn = gan_losses(lamina, self.discriminator, self.generator,
+                                          [v.value for v in d_vars], [v.value for v in g_vars],
+                                          real)
+        d_loss, d_grads = jax.value_and_grad(d_loss_fn)([v.value for v in d_vars])
+        self.d_optimizer.apply(d_grads, d_vars)
+        g_loss, g_grads = jax.value_and_grad(g_loss_fn)([v.value for v in g_vars],
+                                                        [v.value for v in d_vars])
+        self.g_optimizer.apply(g_grads, g_vars)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {m.name: m.result() for m in self.metrics}, state
+
+
+def keras_gan_reference(steps: int):
+    """The same updates in Keras, written as a from-scratch loop with two optimizers."""
+    discriminator, generator = gan_parts(keras)
+    d_opt, g_opt = keras.optimizers.Adam(1e-2), keras.optimizers.SGD(5e-2)
+    d_opt.build(discriminator.trainable_variables)
+    g_opt.build(generator.trainable_variables)
+    d_w = [v.value for v in discriminator.trainable_variables]
+    g_w = [v.value for v in generator.trainable_variables]
+    d_state, g_state = [v.value for v in d_opt.variables], [v.value for v in g_opt.variables]
+    for step in range(steps):
+        real = REAL[step * 16:(step + 1) * 16]
+        d_loss_fn, _ = gan_losses(keras, discriminator, generator, d_w, g_w, real)
+        d_grads = jax.grad(d_loss_fn)(d_w)
+        d_w, d_state = d_opt.stateless_apply(d_state, d_grads, d_w)
+        _, g_loss_fn = gan_losses(keras, discriminator, generator, d_w, g_w, real)
+        g_grads = jax.grad(g_loss_fn)(g_w, d_w)
+        g_w, g_state = g_opt.stateless_apply(g_state, g_grads, g_w)
+    return [np.asarray(w) for w in d_w + g_w]
+
+
+def test_gan_with_two_optimizers_trains_like_the_same_updates_in_keras():
+    gan = GAN(*gan_parts(lamina))
+    gan.compile(lamina.optimizers.Adam(1e-2), lamina.optimizers.SGD(5e-2))
+    history = gan.fit(REAL, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    ours = gan.discriminator.get_weights() + gan.generator.get_weights()
+    for a, b in zip(ours, keras_gan_reference(steps=4)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    assert set(history.history) == {"d_loss", "g_loss"}
+    assert int(gan.d_optimizer.variables[0].numpy()) == 4  # iterations
+    history = gan.fit(REAL, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    assert int(gan.d_optimizer.variables[0].numpy()) == 8  # the optimizers' state carries on

@@ -33,6 +33,11 @@ class LayerTrackingMixin:
                 tracked = self.__dict__.setdefault("_seed_generators", [])
                 if not any(g is generator for g in tracked):
                     tracked.append(generator)
+            for optimizer in _found(value, object):
+                if hasattr(type(optimizer), "stateless_apply"):  # an Optimizer, duck-typed:
+                    tracked = self.__dict__.setdefault("_tracked_optimizers", [])  # no optax
+                    if not any(o is optimizer for o in tracked):
+                        tracked.append(optimizer)
             for metric in _found(value, _metric_class()):
                 tracked = self.__dict__.setdefault("_tracked_metrics", [])
                 if not any(m is metric for m in tracked):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import jax
+
 from lamina.variables import Variable, current_values
 
 
@@ -20,7 +22,8 @@ class OptimizerKerasAPI:
     def build(self, variables: Sequence[Variable]) -> None:
         """Create the optimizer's state for these (trainable) variables."""
         variables = list(variables)
-        state = self.init([v.value if isinstance(v, Variable) else v for v in variables])
+        with jax.ensure_compile_time_eval():  # concrete even when first built inside a step
+            state = self.init([v._value if isinstance(v, Variable) else v for v in variables])
         self._built_for = [id(v) for v in variables]
         self._state_template = state
         self._variables = [Variable(value, name=_slot_name(i), trainable=False,
@@ -65,7 +68,8 @@ class OptimizerKerasAPI:
             variable.assign(value)
         for variable, value in zip(self._variables, new_values):
             variable.assign(value)
-        self._iterations = int(new_values[0])
+        if not isinstance(new_values[0], jax.core.Tracer):
+            self._iterations = int(new_values[0])
 
     def apply_gradients(self, grads_and_vars) -> None:
         """`apply` for a list of (gradient, variable) pairs, as tf.keras wrote it."""

@@ -22,7 +22,7 @@ from lamina.training import data as data_module
 from lamina.training import interrupts
 from lamina.training.logs import LazyLogs
 from lamina.training.state import TrainState
-from lamina.variables import capture_assignments
+from lamina.variables import capture_assignments, current_values
 
 
 def overrides_steps(model) -> bool:
@@ -48,55 +48,94 @@ def _unflat_metrics(template: list, values: list) -> list:
     return states
 
 
-def make_train_call(model) -> Callable:
-    """jit(`(state, batch) -> (state, logs)`) through `model.train_step`."""
-    optimizer = model.optimizer
-    if not optimizer.built:  # stateless_apply needs to know the state's layout
-        optimizer.build(model.trainable_variables)
+class TrainCall:
+    """`(state, batch) -> (state, logs)` through `model.train_step`, jitted.
 
-    def call(state: TrainState, batch):
+    While the step traces, every Variable the model reaches reads the state's values (its
+    weights, its optimizer's and metrics' variables, and those of any other optimizer it holds,
+    e.g. a GAN's `d_optimizer`), and stateful updates (`assign`, `optimizer.apply`,
+    `metric.update_state`) are recorded into the state. A value the step returns untouched
+    takes the recorded update. Other optimizers are built by a first, abstract trace; their
+    variables then travel in and out of each call.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.optimizer = model.optimizer
+        if not self.optimizer.built:  # stateless_apply needs to know the state's layout
+            self.optimizer.build(model.trainable_variables)
+        self.extras: list | None = None
+        self.jitted = jax.jit(self._call, donate_argnums=0)
+
+    def __call__(self, state: TrainState, batch):
+        if self.extras is None:
+            if _other_optimizers(self.model):  # let them build (abstractly) before compiling
+                self.extras = []
+                jax.eval_shape(self._call, state, batch, [])
+            self.extras = [v for o in _other_optimizers(self.model) for v in o.variables]
+        state, logs, new = self.jitted(state, batch, current_values(self.extras))
+        for variable, value in zip(self.extras, new):
+            variable._value = value
+        return state, logs
+
+    def _call(self, state: TrainState, batch, extra_values):
+        model, optimizer = self.model, self.optimizer
         rng, key = random.split_key(state.rng)
-        metric_values = _flat_metrics(state.metrics)
-        keras_state = (list(state.trainable), list(state.non_trainable),
-                       optimizer.keras_variables(state.opt), metric_values)
-        with random.key_scope(key), collect_losses(), _metrics_bound(model, metric_values) as \
-                updated:
-            logs, new = model.train_step(keras_state, _pack(batch))
-        trainable, non_trainable, optimizer_values, returned = new
+        given = (list(state.trainable), list(state.non_trainable),
+                 optimizer.keras_variables(state.opt), _flat_metrics(state.metrics))
+        variables = (model.trainable_variables, model.non_trainable_variables,
+                     optimizer.variables, model.metrics_variables)
+        extras = self.extras or []
+        with random.key_scope(key), collect_losses(), _recorded(
+                [*variables, extras], [*given, list(extra_values)]) as updated:
+            logs, new = model.train_step(given, _pack(batch))
+            final = updated(list(new) + [list(extra_values)])
+        trainable, non_trainable, optimizer_values, metric_values, extra = final
         return state._replace(
-            trainable=list(trainable), non_trainable=list(non_trainable),
-            opt=optimizer.load_keras_variables(state.opt, list(optimizer_values)),
-            metrics=_unflat_metrics(state.metrics, updated(returned)), rng=rng), logs
+            trainable=trainable, non_trainable=non_trainable,
+            opt=optimizer.load_keras_variables(state.opt, optimizer_values),
+            metrics=_unflat_metrics(state.metrics, metric_values), rng=rng), logs, extra
 
-    return jax.jit(call, donate_argnums=0)
+
+def make_train_call(model) -> Callable:
+    return TrainCall(model)
 
 
 def make_test_call(model) -> Callable:
-    """jit(`(state, batch) -> (state, logs)`) through `model.test_step`."""
+    """jit(`(state, batch) -> (state, logs)`) through `model.test_step` (Variables bound and
+    updates recorded as in `TrainCall`)."""
 
     def call(state: TrainState, batch):
-        metric_values = _flat_metrics(state.metrics)
-        keras_state = (list(state.trainable), list(state.non_trainable), metric_values)
-        with random.key_scope(state.rng), collect_losses(), _metrics_bound(model, metric_values) \
-                as updated:
-            logs, new = model.test_step(keras_state, _pack(batch))
-        return state._replace(metrics=_unflat_metrics(state.metrics, updated(new[2]))), logs
+        given = (list(state.trainable), list(state.non_trainable),
+                 _flat_metrics(state.metrics))
+        variables = (model.trainable_variables, model.non_trainable_variables,
+                     model.metrics_variables)
+        with random.key_scope(state.rng), collect_losses(), _recorded(variables, given) as \
+                updated:
+            logs, new = model.test_step(given, _pack(batch))
+            metric_values = updated(list(new))[2]
+        return state._replace(metrics=_unflat_metrics(state.metrics, metric_values)), logs
 
     return jax.jit(call)
 
 
+def _other_optimizers(model) -> list:
+    """Optimizers the model holds as attributes besides `model.optimizer` (a GAN's two)."""
+    return [o for o in model.__dict__.get("_tracked_optimizers", [])
+            if o is not model.optimizer]
+
+
 @contextlib.contextmanager
-def _metrics_bound(model, values: list):
-    """Run a step with the metric Variables reading `values` and every assignment recorded,
-    not applied (so `compute_metrics` / `update_state` inside a traced step leak nothing).
-    Yields `updated(returned)`: the step's returned metric values, except where it handed a
+def _recorded(groups, values):
+    """Bind each group of Variables to its values, recording every assignment. Yields
+    `updated(returned)`: per group, the step's returned values, except where it handed a
     value back untouched while a stateful update assigned a new one."""
-    variables = model.metrics_variables
-    with capture_assignments(list(zip(variables, values))) as frame:
+    flat_vars = [v for group in groups for v in group]
+    flat_values = [x for group in values for x in group]
+    with capture_assignments(list(zip(flat_vars, flat_values))) as frame:
         def updated(returned) -> list:
-            returned = list(returned)
-            return [frame[id(v)] if r is given else r
-                    for v, r, given in zip(variables, returned, values)]
+            return [[frame[id(v)] if r is x else r for v, r, x in zip(group, list(back), given)]
+                    for group, back, given in zip(groups, returned, values)]
 
         yield updated
 
