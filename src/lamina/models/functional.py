@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jax
+import numpy as np
 
 from lamina import errors
 from lamina.layers.base import LAYER_CLASSES, KerasTensor, Layer
@@ -72,7 +73,15 @@ class Functional(Model):
         return None
 
     def _output_shape_for(self, x):
-        return _single_or_list([t.shape for t in self._outputs])
+        """The output shape(s) for data `x`: the symbolic ones, or where those have unknown
+        (None) axes besides the batch, the ones `x` gives (traced abstractly, no FLOPs)."""
+        shapes = [t.shape for t in self._outputs]
+        if any(d is None for shape in shapes for d in shape[1:]):
+            probes = jax.tree_util.tree_map(
+                lambda a: jax.ShapeDtypeStruct(np.shape(a), np.result_type(a)), x)
+            out = jax.eval_shape(lambda v: graph.flatten(self.call(v)), probes)
+            shapes = [(None, *o.shape[1:]) for o in out]
+        return _single_or_list(shapes)
 
     # -- calling -----------------------------------------------------------------------------
     def call(self, inputs, training=None, mask=None):
@@ -112,10 +121,16 @@ class Functional(Model):
             lambda t: KerasTensor(t.shape, t.dtype, name=self.name), self._outputs_struct,
             is_leaf=lambda v: isinstance(v, KerasTensor))
 
+    def _ensure_built_for(self, x) -> None:
+        if not takes_adjusted_rank(self, x):
+            super()._ensure_built_for(x)
+
     def _check_symbolic_inputs(self, inputs) -> None:
         given = graph.flatten(inputs) if not isinstance(inputs, dict) else \
             self._flatten_inputs(inputs)
         for got, want in zip(given, self._inputs):
+            if graph.rank_adjustable(got.shape, want.shape):
+                continue
             if len(got.shape) != len(want.shape) or any(
                     a is not None and b is not None and a != b
                     for a, b in zip(got.shape[1:], want.shape[1:])):
@@ -136,6 +151,41 @@ class Functional(Model):
         from lamina.models.functional_config import functional_from_config
 
         return functional_from_config(cls, config, custom_objects)
+
+
+def takes_adjusted_rank(model: Model, x) -> bool:
+    """Whether a built single-input model takes data `x` only after Keras's input-rank
+    adjustment (one trailing axis of size 1 more or fewer than its Input)."""
+    expected = getattr(model, "_input_batch_shape", None)
+    leaves = jax.tree_util.tree_leaves(x)
+    if not model.built or expected is None or len(leaves) != 1:
+        return False
+    shape = np.shape(leaves[0])
+    return graph.rank_adjustable(shape, expected) and all(
+        e is None or e == g for e, g in zip(expected[1:], shape[1:]))
+
+
+def functional_subclass(cls: type, args: tuple, kwargs: dict) -> None:
+    """Make the Model subclass `cls` functional, as Keras does for `CustomModel(inputs=...,
+    outputs=...)`: `Functional` goes in its bases, in place of `Model`, so its instances get
+    the graph's layers, call and config while the subclass's own methods stay."""
+    if not (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs)):
+        raise errors.ConfigError(
+            f"{cls.__name__}: a Model given positional arguments or inputs/outputs is a "
+            "functional model and needs both: Model(inputs, outputs). A subclass defining its "
+            "own call() should pass only keyword arguments such as name= to "
+            f"super().__init__(). Received: args={args!r}, kwargs={sorted(kwargs)}")
+    _inject_functional(cls)
+
+
+def _inject_functional(cls: type) -> type:
+    if cls is Model:
+        return Functional
+    if not issubclass(cls, Model) or issubclass(cls, Functional):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base) for base in cls.__bases__)
+    return cls
 
 
 def _single_or_list(items: list):

@@ -146,6 +146,7 @@ def _try_call(layer, node: Any, created: dict) -> bool:
                       "class_name" in v else v for k, v in kwargs.items()}
     except IndexError:
         return False
-    kwargs.pop("mask", None)
+    if not getattr(layer, "is_operation", False):  # a layer's recorded mask is recomputed;
+        kwargs.pop("mask", None)                     # an op's `mask=` is a real argument
     layer(*args, **kwargs)
     return True

@@ -12,6 +12,8 @@ from collections import defaultdict
 from typing import Any
 
 import jax
+import jax.numpy as jnp
+import numpy as np
 
 from lamina import errors
 from lamina.layers.base import KerasTensor
@@ -158,25 +160,56 @@ def run(nodes_by_depth: dict[int, list[Node]], inputs: list, values: list, outpu
     """Evaluate the graph on arrays `values` (one per input); returns one array per output.
 
     Masks (from Embedding(mask_zero=True) and the like) flow along single-input edges."""
-    computed = {id(t): v for t, v in zip(inputs, values)}
+    computed = {id(t): adjust_rank(v, t) for t, v in zip(inputs, values)}
     mask_of = {id(t): m for t, m in zip(inputs, masks or []) if m is not None}
     for depth in sorted(nodes_by_depth, reverse=True):
         for node in nodes_by_depth[depth]:
             if node.is_input or any(id(t) not in computed for t in node.input_tensors):
                 continue
-            (args, kwargs) = node.fill_in(computed)
-            kwargs.setdefault("training", training)
-            mask = mask_of.get(id(node.input_tensors[0])) if len(node.input_tensors) == 1 \
-                else None
-            result = node.layer(*args, mask=mask, **kwargs)
+            result = _run_node(node, computed, mask_of, training)
             for tensor, value in zip(node.outputs, flatten(result)):
                 computed[id(tensor)] = value
-            if len(node.outputs) == 1 and args:
-                out_mask = node.layer.compute_mask(args[0], mask)
-                if out_mask is not None:
-                    mask_of[id(node.outputs[0])] = out_mask
     missing = [i for i, t in enumerate(outputs) if id(t) not in computed]
     if missing:
         raise errors.ConfigError(f"Output {missing[0]} of the model is not connected to its "
                                  "inputs. Build the outputs from the model's Input tensors.")
     return [computed[id(t)] for t in outputs]
+
+
+def _run_node(node: Node, computed: dict, mask_of: dict, training):
+    """One recorded call on computed values; records the output's mask (layers only: ops take
+    neither `training` nor `mask`)."""
+    args, kwargs = node.fill_in(computed)
+    if getattr(node.layer, "is_operation", False):
+        return node.layer(*args, **kwargs)
+    kwargs.setdefault("training", training)
+    mask = mask_of.get(id(node.input_tensors[0])) if len(node.input_tensors) == 1 else None
+    result = node.layer(*args, mask=mask, **kwargs)
+    if len(node.outputs) == 1 and args:
+        out_mask = node.layer.compute_mask(args[0], mask)
+        if out_mask is not None:
+            mask_of[id(node.outputs[0])] = out_mask
+    return result
+
+
+def rank_adjustable(shape: tuple, reference: tuple) -> bool:
+    """Whether data of `shape` fits an input of `reference` shape once Keras's input-rank
+    adjustment drops or adds one trailing axis of size 1."""
+    if len(shape) == len(reference) + 1:
+        return shape[-1] == 1
+    return len(shape) == len(reference) - 1 and reference[-1] == 1
+
+
+def adjust_rank(value, tensor: KerasTensor):
+    """`value` for the input `tensor`, as Keras 3's functional models take it: with one
+    trailing axis of size 1 squeezed or added when that makes the ranks agree."""
+    shape = tuple(np.shape(value))
+    if len(shape) == len(tensor.shape) or not hasattr(value, "shape"):
+        return value
+    if rank_adjustable(shape, tensor.shape):
+        squeeze = len(shape) > len(tensor.shape)
+        return jnp.squeeze(value, -1) if squeeze else jnp.expand_dims(value, -1)
+    raise errors.ShapeError(
+        f"Invalid input shape for input {value.__class__.__name__} with name '{tensor.name}'. "
+        f"Expected shape {tensor.shape}, but input has incompatible shape {shape}. Give the "
+        f"data the rank of the Input (a trailing axis of size 1 is added or dropped for you).")

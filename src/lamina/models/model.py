@@ -12,6 +12,7 @@ from lamina import errors
 from lamina.layers.base import Layer
 from lamina.layers.input_spec import shape_str
 from lamina.models import summary as summary_module
+from lamina.models.trainer_api import TrainerAPIMixin
 from lamina.training import compile as compile_module
 from lamina.training import interrupts, loop
 from lamina.training.engine import Engine, pad_batch
@@ -20,7 +21,7 @@ from lamina.training.state import from_model, to_model
 from lamina.variables import tracking_version
 
 
-class Model(Layer):
+class Model(TrainerAPIMixin, Layer):
     """A trainable model: `Model(inputs, outputs)` (functional), `Sequential`, or a subclass
     with layers as attributes and a `call`."""
 
@@ -33,10 +34,13 @@ class Model(Layer):
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise errors.ConfigError(
-                f"{type(self).__name__}.__init__ got inputs/outputs: a subclass of Model cannot "
-                "also be functional in lamina. Build lamina.Model(inputs, outputs) and wrap it, "
-                "or define the layers in __init__ and the computation in call().")
+            # A subclass called with (inputs, outputs) becomes functional, as in Keras: its own
+            # methods (train_step, ...) stay, the graph supplies layers, call and config.
+            from lamina.models.functional import Functional, functional_subclass
+
+            functional_subclass(type(self), args, kwargs)
+            Functional.__init__(self, *args, **kwargs)
+            return
         super().__init__(**kwargs)
         self._compile_config = None
         self._engine: Engine | None = None
@@ -96,18 +100,20 @@ class Model(Layer):
         return self.compute_output_shape(_batchless_shapes(x))
 
     def _variable_lists(self) -> tuple[list, list]:
-        """(trainable_weights, non_trainable_weights), walked again only after a layer or
+        """(trainable_weights, non_trainable_variables), walked again only after a layer or
         variable changed (cheap enough for the per-call latency path of predict)."""
         version = tracking_version()
         memo = self.__dict__.get("_variable_memo")
         if memo is None or memo[0] != version:
-            memo = (version, (self.trainable_weights, self.non_trainable_weights))
+            memo = (version, (self.trainable_weights, self.non_trainable_variables))
             object.__setattr__(self, "_variable_memo", memo)  # not a tracked change
         return memo[1]
 
     def _ensure_built_for(self, x) -> None:
         """Build on the first data seen, or check the data against the built input shape."""
         shape = tuple(np.shape(jax.tree_util.tree_leaves(x)[0]))
+        if not self.built and (type(self).call is Model.call or self._sublayers_built()):
+            return  # nothing to build (e.g. a GAN or VAE trained by its own train_step)
         if not self.built:
             self._maybe_build(_batchless_shapes(x))
             self(jax.tree_util.tree_map(lambda a: a[:1], x))  # builds nested layers eagerly
@@ -125,6 +131,13 @@ class Model(Layer):
                 got=f"data of shape {shape_str(shape)}",
                 fix=f"Reshape the data to (n, {', '.join(map(str, features))}) "
                     f"or build the model with input_shape={shape_str(shape[1:])}."))
+
+    def _sublayers_built(self) -> bool:
+        """As Keras: a model without its own `build` whose layers all exist and are built
+        needs no data to build (its `call` may even take other inputs than `fit`'s x)."""
+        layers = list(self._flatten_layers())
+        return bool(layers) and type(self).build is Layer.build and all(
+            layer.built for layer in layers)
 
     # -- training ----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -164,7 +177,8 @@ class Model(Layer):
         return names
 
     def _require_engine(self, what: str) -> Engine:
-        if self._compile_config is None or self._compile_config.loss is None:
+        if self._compile_config is None or (self._compile_config.loss is None
+                                            and not self._engine.custom):
             raise errors.NotCompiledError(
                 f"You must call compile() with a loss before {what}(). For example: "
                 "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
@@ -239,6 +253,15 @@ class Model(Layer):
         from lamina import saving
 
         saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's config as a JSON string, for `keras.models.model_from_json`; `kwargs`
+        go to `json.dumps`."""
+        import json
+
+        from lamina.saving.serialization import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), **kwargs)
 
     def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Write the weights in Keras 3's `.weights.h5` layout (atomically)."""

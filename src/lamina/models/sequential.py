@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import jax
 
-from lamina import errors
-from lamina.layers.base import LAYER_CLASSES, KerasTensor, Layer
+from lamina.layers.base import KerasTensor, Layer
 from lamina.layers.core import InputLayer
 from lamina.models import graph
+from lamina.models.functional import takes_adjusted_rank
 from lamina.models.model import Model
 
 
@@ -114,6 +114,10 @@ class Sequential(Model):
         if not self.built:
             self.build((None, *tuple(input_shape)[1:]))
 
+    def _ensure_built_for(self, x) -> None:
+        if not takes_adjusted_rank(self, x):
+            super()._ensure_built_for(x)
+
     def call(self, inputs, training=None, mask=None):
         if not self.built:
             self._maybe_build(jax.tree_util.tree_leaves(inputs)[0].shape)
@@ -165,14 +169,12 @@ class Sequential(Model):
         return config
 
     @classmethod
-    def from_config(cls, config: dict) -> Sequential:
+    def from_config(cls, config: dict, custom_objects=None) -> Sequential:
+        from lamina.saving.deserialization import deserialize_keras_object
+
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
-        for layer_config in config["layers"]:
-            layer_cls = LAYER_CLASSES.get(layer_config["class_name"])
-            if layer_cls is None:
-                raise errors.ConfigError(f"Unknown layer class {layer_config['class_name']!r} in "
-                                         "the model config.")
-            model.add(layer_cls.from_config(layer_config["config"]), rebuild=False)
+        for layer_config in config["layers"]:  # each layer as Keras does: build_config too
+            model.add(deserialize_keras_object(layer_config, custom_objects), rebuild=False)
         shape = config.get("build_input_shape")
         if shape is not None or model._declared_input_shape() is not None:
             model.build(tuple(shape) if shape is not None else None)

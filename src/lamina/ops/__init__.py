@@ -5,7 +5,8 @@
     u, s, vh = ops.linalg.svd(a); ops.image.rgb_to_hsv(images)
 
 As in Keras, the names of `ops.nn`, `ops.numpy`, `ops.linalg` and the core, math and einops
-ops are all top-level; `ops.image` is only a submodule.
+ops are all top-level; `ops.image` is only a submodule. Called on KerasTensors, each op adds
+an operation node to the model graph, as Keras's do (see `_symbolic.py`).
 """
 
 from lamina.ops import image, linalg, nn
@@ -25,3 +26,8 @@ from lamina.ops.numpy import __all__ as _numpy_names
 
 __all__ = sorted({*_core_names, *_einops_names, *_linalg_names, *_math_names, *_nn_names,
                   *_numpy_names, "image", "linalg", "nn", "numpy"})
+
+from lamina.ops import _symbolic
+
+_symbolic.install([globals(), vars(core), vars(einops), vars(linalg), vars(math), vars(nn),
+                   vars(numpy)], vars(image))

@@ -55,7 +55,8 @@ def saturate_cast(x, dtype):
 
 
 def dtype(x) -> str:
-    return jnp.asarray(x).dtype.name
+    """The dtype name of `x` (a symbolic tensor's too)."""
+    return jnp.dtype(x.dtype).name if hasattr(x, "dtype") else jnp.asarray(x).dtype.name
 
 
 def shape(x) -> tuple:

@@ -25,7 +25,7 @@ meshgrid min minimum mod moveaxis multiply nan_to_num nanargmax nanargmin nancum
 nanmax nanmean nanmedian nanmin nanpercentile nanprod nanquantile nanstd nansum nanvar ndim
 negative nextafter nonzero not_equal outer percentile power prod ptp quantile rad2deg ravel real
 reciprocal repeat right_shift roll rot90 round searchsorted sign signbit sin sinc sinh sort
-split sqrt square squeeze stack std subtract sum swapaxes take take_along_axis tan tanh
+split sqrt square squeeze stack std subtract sum swapaxes tan tanh
 tensordot tile trace transpose trapezoid tril triu true_divide trunc unravel_index vander var
 vdot vsplit vstack
 """.split()
@@ -165,6 +165,15 @@ def size(x):
     return jnp.size(x)
 
 
+def take(x, indices, axis=None):
+    """`jnp.take`; `indices` may be a list, as in Keras."""
+    return jnp.take(x, jnp.asarray(indices), axis=axis)
+
+
+def take_along_axis(x, indices, axis=None):
+    return jnp.take_along_axis(x, jnp.asarray(indices), axis=axis)
+
+
 def tri(N, M=None, k: int = 0, dtype=None):  # noqa: N803 - Keras's names
     return jnp.tri(N, M=M, k=k, dtype=_floatx(dtype))
 
@@ -207,5 +216,5 @@ __all__ = sorted([*_SAME_AS_JNP, "arange", "array", "bartlett", "blackman", "cli
                   "concatenate", "digitize", "divide_no_nan", "empty", "empty_like", "eye",
                   "full", "full_like", "geomspace", "get_item", "hamming", "hanning", "identity",
                   "kaiser", "linspace", "logspace", "mean", "ones", "ones_like", "pad",
-                  "reshape", "select", "size", "slogdet", "tri", "unique",
-                  "vectorize", "view", "where", "zeros", "zeros_like"])
+                  "reshape", "select", "size", "slogdet", "take", "take_along_axis", "tri",
+                  "unique", "vectorize", "view", "where", "zeros", "zeros_like"])

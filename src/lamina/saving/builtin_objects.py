@@ -39,7 +39,7 @@ def builtin_class(module: str | None, class_name: str) -> type | None:
     from lamina.layers.base import LAYER_CLASSES
 
     module = module or ""
-    if module.startswith("keras.src.ops"):
+    if module.startswith(("keras.src.ops", "keras.src.activations")):
         from lamina.layers.tensor_ops import OP_CLASSES
 
         return OP_CLASSES.get(class_name)
