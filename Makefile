@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test data bench bench-setup clean
+.PHONY: demo test test-oldest-jax data bench bench-setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ demo: $(STAMP) data
 
 test: $(STAMP) data
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q
+
+# Variables as tensors under the oldest JAX pyproject.toml allows (`make test` runs the newest).
+test-oldest-jax:
+	$(PYTHON) -m venv .venv-oldest-jax
+	.venv-oldest-jax/bin/pip install --quiet "jax==0.4.30" "jaxlib==0.4.30" "optax==0.2.5" \
+		"numpy<2" h5py
+	PYTHONPATH=src .venv-oldest-jax/bin/python tests/compat/variables_oldest_jax.py
 
 # The peers' venvs (tensorflow-cpu, the CPU build of torch) under benchmarks/.venvs; idempotent.
 bench-setup: $(STAMP) data

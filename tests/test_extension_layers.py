@@ -300,3 +300,28 @@ def test_dropout_seed_state_threads_through_a_users_jitted_step():
         assert (np.asarray(first) != np.asarray(second)).any(), lib.__name__
         kept = np.mean(np.asarray(second) != 0)
         assert 0.3 < kept < 0.7
+
+
+def test_remat_scope_and_function_give_the_same_numbers():
+    inputs = lamina.Input((6,))
+    hidden = lamina.layers.Dense(4, activation="tanh")(inputs)
+    outputs = lamina.ops.sum(lamina.layers.Dense(2)(hidden), axis=-1)
+    function = lamina.Function(inputs, outputs)
+    model = lamina.Model(inputs, outputs)
+    np.testing.assert_allclose(function(X), model.predict(X, verbose=0), rtol=1e-6)
+    weights = [v.value for v in model.trainable_variables]
+
+    def loss(weights):
+        return jnp.sum(model.stateless_call(weights, [], X)[0] ** 2)
+
+    plain = jax.grad(loss)(weights)
+    with lamina.RematScope(mode="full"):
+        remat = jax.grad(loss)(weights)
+    for a, b in zip(plain, remat):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    np.testing.assert_allclose(lamina.remat(jnp.sin)(1.0), np.sin(1.0), rtol=1e-6)
+    with lamina.device("cpu:0"):
+        assert lamina.ops.ones(2).devices() == {jax.devices("cpu")[0]}
+    with pytest.raises(ValueError, match="Unknown device"):
+        with lamina.device("tpu:7"):
+            pass

@@ -41,6 +41,42 @@ def function_name(config: Mapping[str, Any]) -> str | None:
     return None
 
 
+def as_instance(found: Any, base: type, wrap: Callable, kind: str, name: str) -> Any:
+    """A custom object as an instance of `base` (a Loss, a Metric): classes are instantiated,
+    functions wrapped with `wrap`."""
+    if isinstance(found, type):
+        found = found()
+    if isinstance(found, base):
+        return found
+    if callable(found):
+        return wrap(found)
+    from lamina.errors import ConfigError
+
+    raise ConfigError(f"The custom object {name!r} is not a {kind}. Received: {found!r}")
+
+
+def deserialize_family(config: Any, custom_objects: Any, *, kind: str, get: Callable,
+                       builtin: Callable[[str], bool], as_object: Callable,
+                       classes: Mapping[str, type]) -> Any:
+    """`deserialize` of the losses or metrics: a name, a built-in or custom function's dict
+    (a custom one wrapped by `as_object`), or a class config."""
+    from lamina.errors import ConfigError
+    from lamina.saving.deserialization import deserialize_function, deserialize_keras_object
+
+    if isinstance(config, str):
+        if custom_objects and config in custom_objects:
+            return as_object(custom_objects[config], config)
+        return get(config)
+    name = function_name(config) if isinstance(config, dict) else None
+    if name is not None and builtin(name):
+        return get(name)
+    if name is not None:
+        return as_object(deserialize_function(config, custom_objects), name)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ConfigError(f"Could not interpret {kind} config: {config!r}")
+    return deserialize_keras_object(config, custom_objects, module_objects=classes)
+
+
 class Configurable:
     """Base of objects rebuilt from `get_config()` by passing it back as keyword arguments."""
 

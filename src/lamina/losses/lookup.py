@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lamina._catalog import function_name
+from lamina._catalog import as_instance, deserialize_family
 from lamina.errors import ConfigError, unknown_name
 from lamina.losses.base import Loss, LossFunctionWrapper
 from lamina.losses.classes import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge,
@@ -81,13 +81,7 @@ def _custom(name: str, custom_objects: Any = None) -> Any:
 
 def _as_loss(found: Any, name: str) -> Loss:
     """A custom object as a `Loss`: classes are instantiated, functions wrapped."""
-    if isinstance(found, type):
-        found = found()
-    if isinstance(found, Loss):
-        return found
-    if callable(found):
-        return LossFunctionWrapper(found)
-    raise ConfigError(f"The custom object {name!r} is not a loss. Received: {found!r}")
+    return as_instance(found, Loss, LossFunctionWrapper, "loss", name)
 
 
 def serialize(loss: Loss | LossFn) -> dict:
@@ -100,16 +94,6 @@ def serialize(loss: Loss | LossFn) -> dict:
 def deserialize(config: dict | str, custom_objects: dict | None = None) -> Loss:
     """A `Loss` from `serialize` output or a Keras loss config; a function's dict comes back
     wrapped in a `LossFunctionWrapper`."""
-    from lamina.saving.deserialization import deserialize_function, deserialize_keras_object
-
-    if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            return _as_loss(custom_objects[config], config)
-        return get(config)
-    if function_name(config) in FUNCTIONS:
-        return get(function_name(config))
-    if function_name(config) is not None:
-        return _as_loss(deserialize_function(config, custom_objects), function_name(config))
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ConfigError(f"Could not interpret loss config: {config!r}")
-    return deserialize_keras_object(config, custom_objects, module_objects=CLASSES)
+    return deserialize_family(config, custom_objects, kind="loss", get=get,
+                              builtin=lambda name: name in FUNCTIONS, as_object=_as_loss,
+                              classes=CLASSES)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from lamina import losses
-from lamina._catalog import function_name, snake_case
+from lamina._catalog import as_instance, deserialize_family, snake_case
 from lamina.errors import ConfigError, unknown_name
 from lamina.metrics.accuracy_metrics import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
                                              SparseCategoricalAccuracy,
@@ -91,13 +91,7 @@ def _custom(name: str) -> Any:
 
 def _as_metric(found: Any, name: str) -> Metric:
     """A custom object as a `Metric`: classes are instantiated, functions wrapped."""
-    if isinstance(found, type):
-        found = found()
-    if isinstance(found, Metric):
-        return found
-    if callable(found):
-        return MeanMetricWrapper(found)
-    raise ConfigError(f"The custom object {name!r} is not a metric. Received: {found!r}")
+    return as_instance(found, Metric, MeanMetricWrapper, "metric", name)
 
 
 def serialize(metric: Metric | Callable) -> dict:
@@ -110,17 +104,7 @@ def serialize(metric: Metric | Callable) -> dict:
 def deserialize(config: dict | str, custom_objects: dict | None = None) -> Metric:
     """A metric from `serialize` output or a Keras metric config; a function's dict comes
     back wrapped in a `MeanMetricWrapper`."""
-    from lamina.saving.deserialization import deserialize_function, deserialize_keras_object
-
-    if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            return _as_metric(custom_objects[config], config)
-        return get(config)
-    name = function_name(config) if isinstance(config, dict) else None
-    if name is not None and (name in NAMES or name.lower() in ("accuracy", "acc")):
-        return get(name)
-    if name is not None:
-        return _as_metric(deserialize_function(config, custom_objects), name)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ConfigError(f"Could not interpret metric config: {config!r}")
-    return deserialize_keras_object(config, custom_objects, module_objects=CLASSES)
+    return deserialize_family(
+        config, custom_objects, kind="metric", get=get,
+        builtin=lambda name: name in NAMES or name.lower() in ("accuracy", "acc"),
+        as_object=_as_metric, classes=CLASSES)

@@ -42,7 +42,7 @@ def scale_by_learning_rate(flip_sign: bool = True) -> optax.GradientTransformati
         del params, extra
         return jax.tree.map(lambda g: scale(g, learning_rate), updates), state
 
-    return optax.GradientTransformationExtraArgs(optax.init_empty_state, update)
+    return optax.GradientTransformationExtraArgs(lambda params: optax.EmptyState(), update)
 
 
 def _clip_leaf_by_norm(g, clipnorm: float):
