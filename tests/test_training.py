@@ -206,7 +206,8 @@ def test_generators_and_pydataset_train_like_arrays():
         if source == "arrays":
             model.fit(x, y, shuffle=False, verbose=0)
         else:
-            model.fit(Batches() if source == "pydataset" else generator(), verbose=0)
+            model.fit(Batches() if source == "pydataset" else generator(), shuffle=False,
+                      verbose=0)
         results.append(model.get_weights())
         assert model.predict(Batches(), verbose=0).shape == (96, 10)
     for other in results[1:]:

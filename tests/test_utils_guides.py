@@ -159,7 +159,7 @@ def test_fit_on_a_py_dataset_with_workers_matches_keras(rng, workers, use_multip
     theirs.fit(keras_data, epochs=2, shuffle=False, verbose=0)
     data = Batches(x, y, 8, delay=0.01, workers=workers, use_multiprocessing=use_multiprocessing,
                    max_queue_size=2)
-    ours.fit(data, epochs=2, verbose=0)
+    ours.fit(data, epochs=2, shuffle=False, verbose=0)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     # one begin/end per epoch (Keras adds a third pair: it peeks at a batch to build first)
@@ -445,3 +445,34 @@ def test_every_keras_utils_name_the_guides_use_exists():
     not_here = {"FeatureSpace", "audio_dataset_from_directory", "bounding_boxes", "legacy"}
     keras_names = {n for n in dir(keras.utils) if not n.startswith("_")}
     assert keras_names - set(dir(lamina.utils)) == not_here
+
+
+def test_fit_shuffles_a_py_datasets_batch_order_as_keras_does():
+    """Keras's fit(shuffle=True) visits a PyDataset's batches in an order drawn with Python's
+    `random` (seeded by set_random_seed); shuffle=False keeps index order."""
+    import random as py_random
+
+    class Recorder(lamina.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, index):
+            self.seen.append(index)
+            x = np.full((4, 3), index, "float32")
+            return x, x[:, :1]
+
+    model = lamina.Sequential([lamina.Input((3,)), lamina.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    for shuffle in (True, False):
+        data = Recorder()
+        lamina.utils.set_random_seed(11)
+        model.fit(data, epochs=1, shuffle=shuffle, verbose=0)
+        expected = list(range(6))
+        if shuffle:
+            py_random.seed(11)
+            py_random.shuffle(expected)
+        assert data.seen == expected

@@ -61,7 +61,8 @@ class Dense(Layer):
         return (*input_shape[:-1], self.units)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "units": self.units, **dense_like_config(self)}
+        return {**super().get_config(), "units": self.units, **dense_like_config(self),
+                "quantization_config": None}  # Keras 3.15 writes it (quantization: issue 24)
 
 
 class Activation(Layer):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import jax
 
-from lamina.layers.base import KerasTensor, Layer
+from lamina.layers.base import KerasTensor, Layer, dtype_policy_config
 from lamina.layers.core import InputLayer
 from lamina.models import graph
 from lamina.models.functional import takes_adjusted_rank
@@ -163,7 +163,8 @@ class Sequential(Model):
         if self._input_layer is not None:
             layer_configs.append(_serialize(self._input_layer))
         layer_configs += [_serialize(layer) for layer in self._tracked_layers]
-        config = {"name": self.name, "trainable": self.trainable, "layers": layer_configs}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policy_config(self.dtype), "layers": layer_configs}
         if self._input_batch_shape is not None:
             config["build_input_shape"] = self._input_batch_shape
         return config

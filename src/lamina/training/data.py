@@ -47,12 +47,13 @@ class IterableData:
 
     source: Any
     steps: int | None
+    shuffle: bool = False  # the batch order of a PyDataset, as fit(shuffle=True) asks
 
     def batches(self) -> Iterator[tuple]:
         if hasattr(self.source, "__getitem__") and hasattr(self.source, "__len__"):
             from lamina.utils.py_dataset import epoch_batches  # on_epoch_begin, workers
 
-            items = epoch_batches(self.source)
+            items = epoch_batches(self.source, self.shuffle)
         else:
             items = iter(self.source)
         for count, item in enumerate(items):

@@ -40,13 +40,13 @@ def _check_count(name: str, value, minimum: int = 0) -> int:
 
 
 def prepare_data(model, x, y, sample_weight=None, class_weight=None, steps=None,
-                 needs_y: bool = True):
+                 needs_y: bool = True, shuffle: bool = False):
     """Validate user data and wrap it as ArrayData or IterableData; builds the model if needed."""
     if data_module.is_iterable_source(x):
         if y is not None:
             raise errors.DataError("When x is a generator or PyDataset, y must be None: the "
                                    "source yields (x, y) tuples itself.")
-        return data_module.IterableData(x, steps)
+        return data_module.IterableData(x, steps, bool(shuffle))
     if class_weight is not None and sample_weight is not None:
         raise errors.ConfigError("You cannot pass class_weight and sample_weight at the same "
                                  "time (as in Keras). Fold the class weights into sample_weight.")
@@ -213,7 +213,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                                  f"validation_split={validation_split!r}. E.g. 0.2 keeps the "
                                  "last 20% of the data for validation.")
     verbose = resolve_verbose(verbose)
-    train = prepare_data(model, x, y, sample_weight, class_weight, steps_per_epoch)
+    train = prepare_data(model, x, y, sample_weight, class_weight, steps_per_epoch,
+                         shuffle=shuffle)
     train, val = _validation_source(model, validation_data, validation_split, train,
                                     validation_steps)
     for part in (train, val):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import random
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
@@ -134,20 +135,25 @@ def _thread_count(dataset) -> int:
     return workers if workers > 1 or (workers > 0 and multiprocessing) else 0
 
 
-def epoch_batches(dataset) -> Iterator[Any]:
-    """The batches of one epoch of a `__len__` + `__getitem__` dataset, in index order, after
-    its `on_epoch_begin()`; read ahead on `workers` threads when the dataset asks for them."""
+def epoch_batches(dataset, shuffle: bool = False) -> Iterator[Any]:
+    """The batches of one epoch of a `__len__` + `__getitem__` dataset, after its
+    `on_epoch_begin()`: in index order, or (`shuffle`, as `fit(shuffle=True)` asks) in an order
+    drawn from Python's `random`, as Keras does; read ahead on `workers` threads when the
+    dataset asks for them."""
     if hasattr(dataset, "on_epoch_begin"):
         dataset.on_epoch_begin()
     count, threads = len(dataset), _thread_count(dataset)
+    order = list(range(count))
+    if shuffle:
+        random.shuffle(order)
     if not threads:
-        yield from (dataset[i] for i in range(count))
+        yield from (dataset[i] for i in order)
         return
     ahead = max(threads, getattr(dataset, "max_queue_size", 10) or 0)
     pool = ThreadPoolExecutor(threads, thread_name_prefix="lamina-pydataset")
     queued: collections.deque = collections.deque()
     try:
-        indices = iter(range(count))
+        indices = iter(order)
         for index in itertools.islice(indices, ahead):
             queued.append(pool.submit(dataset.__getitem__, index))
         while queued:
