@@ -473,3 +473,21 @@ def test_gan_with_two_optimizers_trains_like_the_same_updates_in_keras():
     assert int(gan.d_optimizer.variables[0].numpy()) == 4  # iterations
     history = gan.fit(REAL, batch_size=16, epochs=1, shuffle=False, verbose=0)
     assert int(gan.d_optimizer.variables[0].numpy()) == 8  # the optimizers' state carries on
+
+
+def test_custom_predict_step_runs_in_predict_like_keras():
+    results = {}
+    for lib in (lamina, keras):
+        class Doubling(lib.Model):
+            def predict_step(self, state, data):
+                outputs, non_trainable = self.stateless_call(*state, data, training=False)
+                return {"double": outputs * 2, "raw": outputs}, non_trainable
+
+        inputs = lib.Input((8,))
+        outputs = lib.layers.Dense(1)(lib.layers.Dense(4, activation="relu")(inputs))
+        model = Doubling(inputs, outputs)
+        model.set_weights(START)
+        results[lib.__name__] = model.predict(X[:50], batch_size=16, verbose=0)
+    assert results["lamina"]["double"].shape == (50, 1)
+    for key in ("double", "raw"):
+        np.testing.assert_allclose(results["lamina"][key], results["keras"][key], rtol=1e-6)

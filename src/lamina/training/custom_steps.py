@@ -25,6 +25,13 @@ from lamina.training.state import TrainState
 from lamina.variables import capture_assignments, current_values
 
 
+def overrides_predict_step(model) -> bool:
+    """Whether `model` defines its own `predict_step(self, state, data)`."""
+    from lamina.models.model import Model
+
+    return type(model).predict_step is not Model.predict_step
+
+
 def overrides_steps(model) -> bool:
     """Whether `model` defines its own `train_step` or `test_step` (Keras 3 JAX signature)."""
     from lamina.models.model import Model
@@ -117,6 +124,29 @@ def make_test_call(model) -> Callable:
         return state._replace(metrics=_unflat_metrics(state.metrics, metric_values)), logs
 
     return jax.jit(call)
+
+
+def make_predict_call(model) -> Callable:
+    """jit(`(trainable, non_trainable, x) -> (outputs, non_trainable)`) through
+    `model.predict_step`."""
+
+    def call(trainable, non_trainable, x):
+        with random.key_scope(random.host_key(0)):
+            return model.predict_step((list(trainable), list(non_trainable)), x)
+
+    return jax.jit(call)
+
+
+def predict(engine, state: TrainState, data, batch_size: int, step_limit, callbacks):
+    """Outputs of `model.predict_step` over unpadded batches, concatenated."""
+    call = engine.custom_predict_call()
+    pieces, non_trainable = [], list(state.non_trainable)
+    for step, (x, _, _) in enumerate(host_batches(data, batch_size, False, None, step_limit)):
+        callbacks.on_predict_batch_begin(step)
+        outputs, non_trainable = call(list(state.trainable), non_trainable, x)
+        pieces.append(outputs)
+        callbacks.on_predict_batch_end(step, LazyLogs(lambda o=outputs: {"outputs": o}))
+    return jax.tree_util.tree_map(lambda *parts: np.concatenate(parts), *pieces)
 
 
 def _other_optimizers(model) -> list:

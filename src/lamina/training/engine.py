@@ -44,6 +44,10 @@ class Engine:
         make = custom_steps.make_train_call if train else custom_steps.make_test_call
         return self._cached(("custom", train), lambda: make(self.model))
 
+    def custom_predict_call(self):
+        return self._cached(("custom", "predict"),
+                            lambda: custom_steps.make_predict_call(self.model))
+
     def sync_metrics(self, state: TrainState) -> None:
         """Custom steps: the metric objects' variables take the state's values (so
         `model.metrics[i].result()` reads what the fit or evaluation accumulated)."""

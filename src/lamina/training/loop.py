@@ -343,7 +343,9 @@ def _predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     variables = model._variable_lists()
     state = inference_state(model, variables)
     cbs.on_predict_begin()
-    if _fits_one_batch(data, batch_size):
+    if custom_steps.overrides_predict_step(model):
+        outputs = custom_steps.predict(engine, state, data, batch_size, steps, cbs)
+    elif _fits_one_batch(data, batch_size):
         predict_batch = engine.predict_batch(variables)
         bucket = predict_memo.bucket_rows(data.num_samples, batch_size)
         cbs.on_predict_batch_begin(0)
