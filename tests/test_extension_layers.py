@@ -325,3 +325,36 @@ def test_remat_scope_and_function_give_the_same_numbers():
     with pytest.raises(ValueError, match="Unknown device"):
         with lamina.device("tpu:7"):
             pass
+
+
+def test_sublayers_made_in_init_and_built_in_a_functional_call_train():
+    """The keras.io TransformerBlock shape: a custom layer holding Dense sublayers, called on
+    an Input (its sublayers build during shape inference) and then trained."""
+
+    class Block(lamina.layers.Layer):
+        def __init__(self, units):
+            super().__init__()
+            self.inner = lamina.layers.Dense(units, activation="relu")
+            self.outer = lamina.layers.Dense(units)
+
+        def call(self, inputs):
+            return inputs + self.outer(self.inner(inputs))
+
+    inputs = lamina.Input((6,))
+    model = lamina.Model(inputs, lamina.layers.Dense(3)(Block(6)(inputs)))
+    assert all(isinstance(w.numpy(), np.ndarray) for w in model.weights)
+    model.compile("adam", "mse")
+    history = model.fit(X, Y, epochs=3, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_a_merge_layer_receives_the_masks_of_its_list_input_as_in_keras():
+    tokens = np.array([[3, 1, 0, 0], [5, 2, 7, 0]])
+    outputs = {}
+    for lib in (lamina, keras):
+        inputs = lib.Input((4,), dtype="int32")
+        x = lib.layers.Embedding(10, 3, mask_zero=True, embeddings_initializer="ones")(inputs)
+        y = lib.layers.Dense(3, kernel_initializer="ones")(x)
+        pooled = lib.layers.GlobalAveragePooling1D()(lib.layers.Add()([x, y]))
+        outputs[lib.__name__] = lib.Model(inputs, pooled).predict(tokens, verbose=0)
+    np.testing.assert_allclose(outputs["lamina"], outputs["keras"], rtol=1e-6)

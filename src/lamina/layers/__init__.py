@@ -1,6 +1,7 @@
 """Layers, mirroring `keras.layers`. Each module lists its public layers in `__all__`."""
 
 from lamina.layers.activation_layers import *  # noqa: F401,F403
+from lamina.layers.attention import *  # noqa: F401,F403
 from lamina.layers.base import KerasTensor, Layer
 from lamina.layers.conv import *  # noqa: F401,F403
 from lamina.layers.core import *  # noqa: F401,F403

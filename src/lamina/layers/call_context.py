@@ -41,7 +41,10 @@ class call_scope:  # noqa: N801 - used as `with call_scope(layer, training) as t
 
 
 def get_keras_mask(tensor):
-    """The mask a layer attached to `tensor`, or None."""
+    """The mask a layer attached to `tensor` (for a list of tensors, one per tensor), or None."""
+    if isinstance(tensor, (list, tuple)):
+        masks = [get_keras_mask(each) for each in tensor]
+        return masks if any(m is not None for m in masks) else None
     mask = getattr(tensor, "_keras_mask", None)
     return mask if mask is not None else _masks_by_id.get(id(tensor))
 

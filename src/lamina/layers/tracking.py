@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+import jax
 import jax.numpy as jnp
 
 from lamina import errors
@@ -92,7 +93,9 @@ class LayerTrackingMixin:
         init = initializers.get(initializer)
         name = name or f"variable_{len(self._own_variables)}"
         shape = () if shape is None else tuple(shape)
-        var = Variable(init(shape, dtype=dtype), name=name, trainable=trainable,
+        with jax.ensure_compile_time_eval():  # concrete even when built during a trace
+            value = init(shape, dtype=dtype)
+        var = Variable(value, name=name, trainable=trainable,
                        autocast=autocast, aggregation=aggregation, dtype=dtype,
                        path=f"{self.path}/{name}", regularizer=regularizers.get(regularizer),
                        constraint=constraints.get(constraint))

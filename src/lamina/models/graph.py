@@ -183,13 +183,24 @@ def _run_node(node: Node, computed: dict, mask_of: dict, training):
     if getattr(node.layer, "is_operation", False):
         return node.layer(*args, **kwargs)
     kwargs.setdefault("training", training)
-    mask = mask_of.get(id(node.input_tensors[0])) if len(node.input_tensors) == 1 else None
+    mask = _incoming_mask(node, args, mask_of)
     result = node.layer(*args, mask=mask, **kwargs)
     if len(node.outputs) == 1 and args:
         out_mask = node.layer.compute_mask(args[0], mask)
         if out_mask is not None:
             mask_of[id(node.outputs[0])] = out_mask
     return result
+
+
+def _incoming_mask(node: Node, args: tuple, mask_of: dict):
+    """The mask a recorded call receives: its input's, or for a list of inputs (merge layers)
+    one per input (None when none has one)."""
+    if len(node.input_tensors) == 1:
+        return mask_of.get(id(node.input_tensors[0]))
+    if args and isinstance(args[0], (list, tuple)):
+        masks = [mask_of.get(id(t)) for t in node.input_tensors]
+        return masks if any(m is not None for m in masks) else None
+    return None
 
 
 def rank_adjustable(shape: tuple, reference: tuple) -> bool:

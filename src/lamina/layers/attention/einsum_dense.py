@@ -1,0 +1,103 @@
+"""EinsumDense: a dense layer whose product is any einsum `equation` (Keras's weight layout:
+`kernel`, then `bias` over `bias_axes`)."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from lamina import activations, constraints, initializers, regularizers
+from lamina.initializers import VarianceScaling
+from lamina.layers.attention.einsum_spec import analyze_einsum
+from lamina.layers.base import KerasTensor, Layer
+from lamina.layers.input_spec import InputSpec
+
+__all__ = ["EinsumDense"]
+
+
+class EinsumDense(Layer):
+    """`activation(einsum(equation, inputs, kernel) + bias)`, e.g. `"abc,cd->abd"` for a Dense
+    over the last axis of a sequence, or `"abc,cde->abde"` for per-head projections."""
+
+    def __init__(self, equation: str, output_shape, activation=None, bias_axes: str | None = None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, lora_rank: int | None = None,
+                 lora_alpha: float | None = None, gptq_unpacked_column_size=None,
+                 quantization_config=None, activity_regularizer=None, **kwargs):
+        super().__init__(activity_regularizer=regularizers.get(activity_regularizer), **kwargs)
+        if lora_rank or gptq_unpacked_column_size or quantization_config is not None:
+            raise NotImplementedError(
+                f"EinsumDense '{self.name}': LoRA and quantization are not supported yet. "
+                f"Received: lora_rank={lora_rank!r}, quantization_config="
+                f"{quantization_config!r}. Leave them unset.")
+        self.equation = equation
+        self.partial_output_shape = ((output_shape,) if isinstance(output_shape, int)
+                                     else tuple(output_shape))
+        self.bias_axes = bias_axes
+        self.activation = activations.get(activation)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.lora_rank, self.lora_alpha, self.lora_enabled = None, None, False
+        self.quantization_config = None
+
+    def _kernel_initializer_for(self, input_axes: list, output_axes: list):
+        """A variance-scaling initializer counts fans over the einsum's input / output axes
+        of the kernel (as Keras), not over its last two axes."""
+        init = self.kernel_initializer
+        if not isinstance(init, VarianceScaling) or (
+                init.input_axes is not None and init.output_axes is not None):
+            return init
+        config = {**init.get_config(), "seed": init.seed, "input_axes": input_axes,
+                  "output_axes": output_axes}
+        return type(init).from_config(config)
+
+    def build(self, input_shape) -> None:
+        shapes = analyze_einsum(self.equation, self.bias_axes, input_shape,
+                                self.partial_output_shape)
+        self.input_spec = InputSpec(ndim=len(input_shape))
+        self.kernel = self.add_weight(
+            name="kernel", shape=tuple(shapes.kernel_shape),
+            initializer=self._kernel_initializer_for(shapes.input_axes, shapes.output_axes),
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None
+        if shapes.bias_shape is not None:
+            self.bias = self.add_weight(name="bias", shape=tuple(shapes.bias_shape),
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+
+    def call(self, inputs, training=None):
+        x = jnp.einsum(self.equation, inputs, self.kernel.value)
+        if self.bias is not None:
+            x = x + self.bias.value
+        return self.activation(x)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        return tuple(analyze_einsum(self.equation, self.bias_axes, input_shape,
+                                    self.partial_output_shape).output_shape)
+
+    def compute_output_spec(self, inputs, *args, **kwargs) -> KerasTensor:
+        """Symbolic output by tracing `call` (as Keras), so axes the einsum carries over keep
+        their known sizes where `compute_output_shape` reports None."""
+        shape = tuple(inputs.shape)
+        self._maybe_build(shape)
+        return KerasTensor(Layer.compute_output_shape(self, shape),
+                           self.compute_output_dtype(inputs.dtype), name=self.name)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(),
+                "output_shape": self.partial_output_shape, "equation": self.equation,
+                "activation": activations.serialize(self.activation),
+                "bias_axes": self.bias_axes,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "quantization_config": None}  # Keras 3.15 writes it (quantization: issue 24)
