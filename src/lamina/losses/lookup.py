@@ -13,6 +13,8 @@ from lamina.losses.classes import (BinaryCrossentropy, CategoricalCrossentropy, 
                                    MeanAbsoluteError, MeanAbsolutePercentageError,
                                    MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
                                    SparseCategoricalCrossentropy, SquaredHinge)
+from lamina.losses.focal_and_overlap_classes import (BinaryFocalCrossentropy,
+                                                     CategoricalFocalCrossentropy, Dice, Tversky)
 from lamina.losses.probabilistic import (binary_crossentropy, categorical_crossentropy,
                                          sparse_categorical_crossentropy)
 from lamina.losses.registry import FUNCTIONS, LossFn
@@ -21,7 +23,8 @@ CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
     Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, CosineSimilarity, Huber, LogCosh, KLDivergence, Poisson, Hinge,
     SquaredHinge, CategoricalHinge, BinaryCrossentropy, CategoricalCrossentropy,
-    SparseCategoricalCrossentropy)}
+    SparseCategoricalCrossentropy, BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice,
+    Tversky)}
 
 
 def is_binary_or_sparse_categorical(y_true: Any, y_pred: Any) -> tuple[bool, bool]:

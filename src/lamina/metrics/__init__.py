@@ -6,7 +6,8 @@ on top of it for eager use.
 
 Modules: `base` (`Metric`), `reduction_metrics` (`Sum`, `Mean`), `functions` and `registry`
 (metric functions and their names), `wrappers` (`MeanMetricWrapper`), `accuracy_metrics`,
-`loss_metrics`, `confusion` (threshold counts), `confusion_metrics`, `auc` and `lookup`
+`loss_metrics`, `confusion` (threshold counts), `confusion_metrics`, `auc`,
+`fscore_and_r2` (`FBetaScore`, `F1Score`, `R2Score`) and `lookup`
 (`get`, `serialize`, `deserialize`).
 """
 # ruff: noqa: F401
@@ -22,6 +23,7 @@ from lamina.metrics.base import Metric, State
 from lamina.metrics.confusion import (COUNTS, NEG_INF, confusion_counts)
 from lamina.metrics.confusion_metrics import (FalseNegatives, FalsePositives, Precision, Recall,
                                               TrueNegatives, TruePositives)
+from lamina.metrics.fscore_and_r2 import F1Score, FBetaScore, R2Score
 from lamina.metrics.functions import (accuracy,
                                       binary_accuracy, categorical_accuracy, cosine_similarity,
                                       sparse_categorical_accuracy,

@@ -16,6 +16,7 @@ from lamina.metrics.auc import AUC
 from lamina.metrics.base import Metric
 from lamina.metrics.confusion_metrics import (FalseNegatives, FalsePositives, Precision, Recall,
                                               TrueNegatives, TruePositives)
+from lamina.metrics.fscore_and_r2 import F1Score, FBetaScore, R2Score, ShapeBuiltMetric
 from lamina.metrics.loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy,
                                          CategoricalHinge, CosineSimilarity, Hinge, KLDivergence,
                                          LogCoshError, MeanAbsoluteError,
@@ -33,7 +34,7 @@ CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, RootMeanSquaredError, CosineSimilarity, LogCoshError, Hinge,
     SquaredHinge, CategoricalHinge, KLDivergence, Poisson, BinaryCrossentropy,
-    CategoricalCrossentropy, SparseCategoricalCrossentropy)}
+    CategoricalCrossentropy, SparseCategoricalCrossentropy, FBetaScore, F1Score, R2Score)}
 
 _ABSTRACT = ("Metric", "MeanMetricWrapper")
 NAMES: dict[str, type] = {key: cls for name, cls in CLASSES.items() if name not in _ABSTRACT
@@ -62,7 +63,16 @@ def get(identifier: Any, y_true: Any = None, y_pred: Any = None) -> Metric | Non
     binary, sparse or categorical accuracy from the shapes of y_true and y_pred (anything
     with `.shape`), as `keras.Model.compile` does; without shapes they mean `Accuracy`.
     Other names are looked up among registered objects and `custom_object_scope`s.
+    Metrics sized by the data (`F1Score`, `R2Score`) are built from the shapes, if given.
     """
+    metric = _resolve(identifier, y_true, y_pred)
+    if isinstance(metric, ShapeBuiltMetric) and y_pred is not None:  # sized by the data
+        metric.build_from_arrays(y_pred if y_true is None else y_true, y_pred)
+    return metric
+
+
+def _resolve(identifier: Any, y_true: Any, y_pred: Any) -> Metric | None:
+    """The metric object an identifier names (`get` without the building)."""
     if identifier is None or isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, dict):
