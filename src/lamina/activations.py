@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from lamina import errors
+from lamina.ops import nn as _nn
 
 Activation = Callable[..., jax.Array]
 
@@ -138,6 +139,36 @@ def glu(x, axis: int = -1) -> jax.Array:
     return jax.nn.glu(jnp.asarray(x), axis=axis)
 
 
+def hard_shrink(x, threshold: float = 0.5) -> jax.Array:
+    """`x` where `|x| > threshold`, else 0."""
+    return _nn.hard_shrink(jnp.asarray(x), threshold=threshold)
+
+
+def soft_shrink(x, threshold: float = 0.5) -> jax.Array:
+    """`x` moved `threshold` towards 0, and 0 where `|x| <= threshold`."""
+    return _nn.soft_shrink(jnp.asarray(x), threshold=threshold)
+
+
+def threshold(x, threshold: float, default_value: float) -> jax.Array:  # noqa: A002 - Keras
+    """`x` where `x > threshold`, else `default_value`."""
+    return _nn.threshold(jnp.asarray(x), threshold, default_value)
+
+
+def sparse_plus(x) -> jax.Array:
+    """0 for `x <= -1`, `(x + 1)**2 / 4` for `-1 < x < 1`, `x` for `x >= 1`."""
+    return _nn.sparse_plus(jnp.asarray(x))
+
+
+def sparse_sigmoid(x) -> jax.Array:
+    """0 for `x <= -1`, `(x + 1) / 2` for `-1 < x < 1`, 1 for `x >= 1`."""
+    return _nn.sparse_sigmoid(jnp.asarray(x))
+
+
+def sparsemax(x, axis: int = -1) -> jax.Array:
+    """Euclidean projection of `x` onto the probability simplex along `axis` (sparse softmax)."""
+    return _nn.sparsemax(jnp.asarray(x), axis)
+
+
 def exponential(x) -> jax.Array:
     """`exp(x)`."""
     return jnp.exp(jnp.asarray(x))
@@ -157,7 +188,8 @@ _BUILTINS: dict[str, Activation] = {
     fn.__name__: fn
     for fn in (relu, leaky_relu, relu6, sigmoid, softmax, log_softmax, tanh, elu, selu, celu,
                softplus, softsign, silu, gelu, hard_sigmoid, hard_silu, hard_tanh, mish,
-               log_sigmoid, tanh_shrink, squareplus, glu, exponential, linear)
+               log_sigmoid, tanh_shrink, squareplus, glu, hard_shrink, soft_shrink, threshold,
+               sparse_plus, sparse_sigmoid, sparsemax, exponential, linear)
 }
 _ALIASES: dict[str, Activation] = {"swish": silu, "hard_swish": hard_silu}
 _BY_NAME: dict[str, Activation] = {**_BUILTINS, **_ALIASES}

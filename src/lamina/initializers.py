@@ -326,3 +326,13 @@ def get(identifier: Any) -> Any:
     if isinstance(identifier, (jax.Array, np.ndarray, np.generic)):
         return _from_array(identifier)
     return _catalog.get(identifier)
+
+
+# Keras also exports each class under its snake_case name and these *Initializer names.
+from lamina.initializers_stft import STFT  # noqa: E402 - needs the classes above
+
+constant, zeros, ones, identity, orthogonal = Constant, Zeros, Ones, Identity, Orthogonal
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, glorot_normal, glorot_uniform = VarianceScaling, GlorotNormal, GlorotUniform
+he_normal, he_uniform, lecun_normal, lecun_uniform = HeNormal, HeUniform, LecunNormal, LecunUniform
+IdentityInitializer, OrthogonalInitializer, STFTInitializer, stft = Identity, Orthogonal, STFT, STFT

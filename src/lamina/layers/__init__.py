@@ -14,6 +14,7 @@ from lamina.layers.preprocessing import *  # noqa: F401,F403
 from lamina.layers.recurrent import *  # noqa: F401,F403
 from lamina.layers.regularization import *  # noqa: F401,F403
 from lamina.layers.reshaping import *  # noqa: F401,F403
+from lamina.layers.reshaping_spatial import *  # noqa: F401,F403
 from lamina.layers import tensor_ops as _tensor_ops  # noqa: F401 - KerasTensor operators
 
 

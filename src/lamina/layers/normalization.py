@@ -1,5 +1,5 @@
-"""Normalisation layers: LayerNormalization, GroupNormalization, UnitNormalization, and
-BatchNormalization (in normalization_batch.py, re-exported here)."""
+"""Normalisation layers: LayerNormalization, GroupNormalization, RMSNormalization,
+UnitNormalization, and BatchNormalization (in normalization_batch.py, re-exported here)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from lamina import errors
 from lamina.layers.base import Layer
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.normalization_base import (AffineNormalization, broadcast_shape,
-                                              compute_dtype, normalize_axes)
+                                              compute_dtype, known_sizes, normalize_axes)
 from lamina.layers.normalization_batch import BatchNormalization
 
 __all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization",
-           "UnitNormalization"]
+           "RMSNormalization", "UnitNormalization"]
 
 
 class LayerNormalization(AffineNormalization):
@@ -110,6 +110,39 @@ class GroupNormalization(AffineNormalization):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "groups": self.groups}
+
+
+class RMSNormalization(Layer):
+    """`x * rsqrt(mean(x**2 over axis) + epsilon) * scale`, with one learnt `scale` weight.
+
+    As in Keras, building turns `axis` into a sorted list and sizes `scale` by those axes.
+    """
+
+    def __init__(self, axis=-1, epsilon: float = 1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else axis
+        self.epsilon = epsilon
+
+    def build(self, input_shape) -> None:
+        self._axes = normalize_axes(self, self.axis, len(input_shape))
+        self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
+        sizes = known_sizes(self, input_shape, self.axis)
+        self.scale = self.add_weight(name="scale", shape=sizes, initializer="ones")
+
+    def call(self, inputs):
+        x = inputs.astype(compute_dtype(inputs))
+        axes = tuple(self._axes)
+        shape = broadcast_shape(x.ndim, self._axes, [x.shape[a] for a in axes])
+        rrms = jax.lax.rsqrt(jnp.mean(jnp.square(x), axes, keepdims=True) + self.epsilon)
+        scale = jnp.reshape(self.scale.value.astype(x.dtype), shape)
+        return (x * rrms * scale).astype(inputs.dtype)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        normalize_axes(self, self.axis, len(input_shape))
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
 
 
 class UnitNormalization(Layer):

@@ -24,6 +24,17 @@ def normalize_axes(layer: Layer, axis, ndim: int) -> list[int]:
     return sorted(a % ndim for a in axes)
 
 
+def known_sizes(layer: Layer, input_shape, axes: list[int]) -> tuple:
+    """The sizes of `axes` of `input_shape`, or an error naming the layer when one is unknown."""
+    sizes = tuple(input_shape[a] for a in axes)
+    if None in sizes:
+        raise errors.ShapeError(errors.message(
+            "needs the normalised axes to have known sizes to build.",
+            where=errors.layer_label(layer), got=f"input_shape={tuple(input_shape)}, "
+            f"axis={layer.axis!r}", fix="Give the model an input shape with those axes set."))
+    return sizes
+
+
 def broadcast_shape(ndim: int, axes: list[int], sizes) -> tuple:
     shape = [1] * ndim
     for a, size in zip(axes, sizes):
@@ -57,13 +68,7 @@ class AffineNormalization(Layer):
         self.gamma = self.beta = None
 
     def _known_sizes(self, input_shape, axes: list[int]) -> tuple:
-        sizes = tuple(input_shape[a] for a in axes)
-        if None in sizes:
-            raise errors.ShapeError(errors.message(
-                "needs the normalised axes to have known sizes to build.",
-                where=errors.layer_label(self), got=f"input_shape={tuple(input_shape)}, "
-                f"axis={self.axis!r}", fix="Give the model an input shape with those axes set."))
-        return sizes
+        return known_sizes(self, input_shape, axes)
 
     def _add_affine(self, shape: tuple, scale: bool, center: bool) -> None:
         if scale:
