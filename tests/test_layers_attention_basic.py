@@ -11,25 +11,12 @@ from lamina import layers
 
 keras = pytest.importorskip("keras")
 
-RNG = np.random.default_rng(0)
-
-
-def normal(*shape):
-    return RNG.normal(size=shape).astype("float32")
+from attention_oracle import RNG, normal, same_config  # noqa: E402
+from attention_oracle import assert_close as _assert_close  # noqa: E402
 
 
 def assert_close(ours, theirs, atol=1e-6):
-    ours = ours if isinstance(ours, (list, tuple)) else [ours]
-    theirs = theirs if isinstance(theirs, (list, tuple)) else [theirs]
-    assert len(ours) == len(theirs)
-    for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=atol)
-
-
-def same_config(ours, theirs):
-    ours, theirs = dict(ours.get_config()), dict(theirs.get_config())
-    ours.pop("name"), theirs.pop("name")
-    assert ours == theirs
+    _assert_close(ours, theirs, atol)
 
 
 Q, V, K = normal(3, 4, 5), normal(3, 6, 5), normal(3, 6, 5)
