@@ -68,7 +68,11 @@ def test_outputs_match_keras(case):
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_get_config_matches_keras(case):
     theirs, ours = _pair(*case)
-    assert ours.get_config() == theirs.get_config()
+    ours_config, theirs_config = ours.get_config(), theirs.get_config()
+    # auto names count per library ('re_lu_3'): they differ once other tests made layers
+    assert ours_config.pop("name").rstrip("_0123456789") == \
+        theirs_config.pop("name").rstrip("_0123456789")
+    assert ours_config == theirs_config
     rebuilt = type(ours).from_config(ours.get_config())
     assert rebuilt.get_config() == ours.get_config()
 

@@ -12,7 +12,13 @@ import jax
 import jax.numpy as jnp
 
 from lamina import errors
-from lamina.ops import nn as _nn
+
+
+def _ops_nn():
+    """`lamina.ops.nn`, imported on first use (`import lamina` does not load the ops)."""
+    from lamina.ops import nn
+
+    return nn
 
 Activation = Callable[..., jax.Array]
 
@@ -141,32 +147,32 @@ def glu(x, axis: int = -1) -> jax.Array:
 
 def hard_shrink(x, threshold: float = 0.5) -> jax.Array:
     """`x` where `|x| > threshold`, else 0."""
-    return _nn.hard_shrink(jnp.asarray(x), threshold=threshold)
+    return _ops_nn().hard_shrink(jnp.asarray(x), threshold=threshold)
 
 
 def soft_shrink(x, threshold: float = 0.5) -> jax.Array:
     """`x` moved `threshold` towards 0, and 0 where `|x| <= threshold`."""
-    return _nn.soft_shrink(jnp.asarray(x), threshold=threshold)
+    return _ops_nn().soft_shrink(jnp.asarray(x), threshold=threshold)
 
 
 def threshold(x, threshold: float, default_value: float) -> jax.Array:  # noqa: A002 - Keras
     """`x` where `x > threshold`, else `default_value`."""
-    return _nn.threshold(jnp.asarray(x), threshold, default_value)
+    return _ops_nn().threshold(jnp.asarray(x), threshold, default_value)
 
 
 def sparse_plus(x) -> jax.Array:
     """0 for `x <= -1`, `(x + 1)**2 / 4` for `-1 < x < 1`, `x` for `x >= 1`."""
-    return _nn.sparse_plus(jnp.asarray(x))
+    return _ops_nn().sparse_plus(jnp.asarray(x))
 
 
 def sparse_sigmoid(x) -> jax.Array:
     """0 for `x <= -1`, `(x + 1) / 2` for `-1 < x < 1`, 1 for `x >= 1`."""
-    return _nn.sparse_sigmoid(jnp.asarray(x))
+    return _ops_nn().sparse_sigmoid(jnp.asarray(x))
 
 
 def sparsemax(x, axis: int = -1) -> jax.Array:
     """Euclidean projection of `x` onto the probability simplex along `axis` (sparse softmax)."""
-    return _nn.sparsemax(jnp.asarray(x), axis)
+    return _ops_nn().sparsemax(jnp.asarray(x), axis)
 
 
 def exponential(x) -> jax.Array:
