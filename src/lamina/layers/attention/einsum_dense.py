@@ -10,6 +10,7 @@ from lamina.initializers import VarianceScaling
 from lamina.layers.attention.einsum_spec import analyze_einsum
 from lamina.layers.base import KerasTensor, Layer
 from lamina.layers.input_spec import InputSpec
+from lamina.layers.weight_args import set_dense_like_args
 
 __all__ = ["EinsumDense"]
 
@@ -34,13 +35,9 @@ class EinsumDense(Layer):
         self.partial_output_shape = ((output_shape,) if isinstance(output_shape, int)
                                      else tuple(output_shape))
         self.bias_axes = bias_axes
-        self.activation = activations.get(activation)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_dense_like_args(self, activation, bias_axes is not None, kernel_initializer,
+                            bias_initializer, kernel_regularizer, bias_regularizer,
+                            kernel_constraint, bias_constraint)
         self.lora_rank, self.lora_alpha, self.lora_enabled = None, None, False
         self.quantization_config = None
 
