@@ -1,15 +1,19 @@
 """Side-by-side benchmarks: lamina vs Keras-JAX, tf.keras, a PyTorch loop and hand-written JAX.
 
-The MLP, CNN and LSTM of the tutorial on Fashion-MNIST (batch 32, Adam 1e-3), each contender in
-its own process, interleaved (rep 1: A B C ..., rep 2: ...). Prints medians and lamina / peer
+The MLP, CNN and LSTM of the tutorial on Fashion-MNIST and a small text transformer on an
+IMDB-shaped synthetic task (contenders/tokens.py; batch 32, Adam 1e-3), each contender in its
+own process, interleaved (rep 1: A B C ..., rep 2: ...). Prints medians and lamina / peer
 ratios and writes benchmarks/RESULTS.md (RESULTS-quick.md for --quick).
 
-    python benchmarks/run.py [--quick] [--reps N] [--epochs N] [--only mlp,cnn,lstm]
+    python benchmarks/run.py [--quick] [--reps N] [--epochs N]
+                             [--only mlp,cnn,lstm,transformer]
                              [--contenders lamina,keras-jax,tf-keras,torch,jax-step,jax-scan]
 
 Full run (the defaults, `make bench`): 3 reps; MLP 3 epochs, CNN and LSTM 2 epochs each, all
-60000 training samples; about 30-40 minutes on 2 quiet cores. --quick: 1 rep, 2 epochs, CNN and
-LSTM on the first 10000 samples, a few minutes; the same code with other parameters.
+60000 training samples; the transformer 2 epochs on 5000 of its 25000 reviews; about 45-55
+minutes on 2 quiet cores. --quick: 1 rep, 2 epochs, CNN and LSTM on the first 10000 samples, the
+transformer on 1000, a few minutes; the same code with other parameters. The hand-written JAX
+loops run the Fashion-MNIST workloads only.
 
 The peers' venvs come from `make bench-setup` (benchmarks/setup_peers.sh); a contender whose
 interpreter is missing is skipped with a notice.
@@ -37,7 +41,7 @@ ROOT = HERE.parent
 MAIN_PYTHON = ROOT / ".venv" / "bin" / "python"
 PEER_VENVS = HERE / ".venvs"
 CHILDREN = HERE / "contenders"
-WORKLOADS = ("mlp", "cnn", "lstm")
+WORKLOADS = ("mlp", "cnn", "lstm", "transformer")
 SCAN_CHUNKS = {"mlp": 0, "cnn": 1, "lstm": 1}  # jax-scan steps per call (0: the whole epoch)
 PREDICT_CALLS = 200
 RESULT_TAG = "BENCH_RESULT "  # as in contenders/child.py
@@ -55,6 +59,7 @@ class Contender:
     packages: tuple[str, ...]  # distributions whose versions the report lists
     keras_backend: str = "jax"
     scan_chunks: dict[str, int] | None = None  # per workload, passed as --chunk
+    workloads: tuple[str, ...] = WORKLOADS  # those it implements
 
     def argv(self, workload: str) -> list[str]:
         """The child's command line, less the plan's arguments."""
@@ -78,9 +83,9 @@ CONTENDERS = (
     Contender("torch", PEER_VENVS / "torch" / "bin" / "python", "torch_loop.py", (),
               "import torch", ("torch", "numpy")),
     Contender("jax-step", MAIN_PYTHON, "jax_loop.py", ("--variant", "step"), "import jax, optax",
-              JAX_PACKAGES),
+              JAX_PACKAGES, workloads=tuple(SCAN_CHUNKS)),
     Contender("jax-scan", MAIN_PYTHON, "jax_loop.py", ("--variant", "scan"), "import jax, optax",
-              JAX_PACKAGES, scan_chunks=SCAN_CHUNKS),
+              JAX_PACKAGES, scan_chunks=SCAN_CHUNKS, workloads=tuple(SCAN_CHUNKS)),
 )
 
 
@@ -121,10 +126,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def make_plan(args: argparse.Namespace) -> Plan:
     """The full run's defaults, or the quick smoke run's, with the command line's overrides."""
-    epochs = {"mlp": 2, "cnn": 2, "lstm": 2} if args.quick else {"mlp": 3, "cnn": 2, "lstm": 2}
+    epochs = {"mlp": 2 if args.quick else 3, "cnn": 2, "lstm": 2, "transformer": 2}
     if args.epochs:
         epochs = dict.fromkeys(WORKLOADS, args.epochs)
-    limit = {"mlp": 0, "cnn": 10000, "lstm": 10000} if args.quick else dict.fromkeys(WORKLOADS, 0)
+    limit = ({"mlp": 0, "cnn": 10000, "lstm": 10000, "transformer": 1000} if args.quick
+             else {"mlp": 0, "cnn": 0, "lstm": 0, "transformer": 5000})
     workloads = tuple(w for w in WORKLOADS if w in args.only.split(","))
     return Plan(args.reps or (1 if args.quick else 3), workloads, epochs, limit, args.quick)
 
@@ -201,6 +207,11 @@ def notes(plan: Plan, threads: set[int], busy: bool) -> list[str]:
         "Keras-API contenders (lamina, keras-jax, tf-keras): Sequential, compile(Adam, sparse "
         "categorical crossentropy, accuracy) with each framework's defaults, fit(verbose=0) "
         "timed by a Callback; predict is model.predict(x[:1], verbose=0).",
+        "Transformer: sequences of 200 token ids (vocabulary 20000) -> keras.io's "
+        "TokenAndPositionEmbedding custom layer (dim 128) -> 2 post-norm blocks of "
+        "MultiHeadAttention(4 heads, key_dim 32) and a ReLU FFN of 128, dropout 0.1, "
+        "LayerNormalization(1e-6) -> GlobalAveragePooling1D -> Dense(2) (a functional model); "
+        "torch: nn.TransformerEncoderLayer with the same sizes; no jax-* loop.",
         "Hand loops (torch, jax-*): logits + softmax cross-entropy, shuffled index batches, "
         "a last partial batch dropped (none on the full 60000: 1875 steps of 32).",
         f"torch: CPU build, torch.set_num_threads({'/'.join(map(str, sorted(threads))) or '?'})"
@@ -245,7 +256,7 @@ def measure(plan: Plan, contenders: list[Contender]
                 versions[c.name] = {"python": probed["python"], **probed["versions"]}
                 print(f"rep {rep + 1} import {c.name:9s} {probed['import_s']:.3f}s", flush=True)
         for workload in plan.workloads:
-            for c in contenders:
+            for c in (c for c in contenders if workload in c.workloads):
                 result, spawned = train(c, workload, plan, seed=rep)
                 if result is None:
                     continue

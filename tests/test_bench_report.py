@@ -61,6 +61,8 @@ def test_checklist_lists_every_target_with_its_ratio_and_verdict():
         "- [ ] MLP steady epoch <= 1.05x hand-written JAX scan: not measured",
         "- [ ] CNN steady epoch <= 1.0x PyTorch loop: not measured",
         "- [ ] LSTM steady epoch <= 1.0x PyTorch nn.LSTM: not measured",
+        "- [ ] Transformer steady epoch <= 0.7x Keras-JAX: not measured",
+        "- [ ] Transformer steady epoch <= 1.0x PyTorch loop: not measured",
         "- [ ] import lamina <= 0.7x import keras: measured 0.80x (missed)",
         "- [ ] process start to end of first MLP epoch <= 0.7x Keras-JAX: not measured",
         "- [x] single-sample predict <= 0.1x Keras-JAX: measured 0.05x (met)",
@@ -118,10 +120,13 @@ def test_document_has_every_section_in_order():
 def test_quick_and_full_plans_differ_only_in_parameters():
     quick = run.make_plan(run.parse_args(["--quick"]))
     assert (quick.reps, quick.epochs, quick.train_limit) == (
-        1, {"mlp": 2, "cnn": 2, "lstm": 2}, {"mlp": 0, "cnn": 10000, "lstm": 10000})
+        1, {"mlp": 2, "cnn": 2, "lstm": 2, "transformer": 2},
+        {"mlp": 0, "cnn": 10000, "lstm": 10000, "transformer": 1000})
     full = run.make_plan(run.parse_args([]))
     assert (full.reps, full.epochs, full.train_limit, full.workloads) == (
-        3, {"mlp": 3, "cnn": 2, "lstm": 2}, {"mlp": 0, "cnn": 0, "lstm": 0}, ("mlp", "cnn", "lstm"))
+        3, {"mlp": 3, "cnn": 2, "lstm": 2, "transformer": 2},
+        {"mlp": 0, "cnn": 0, "lstm": 0, "transformer": 5000},
+        ("mlp", "cnn", "lstm", "transformer"))
     chosen = run.make_plan(run.parse_args(["--reps", "2", "--epochs", "4", "--only", "lstm,mlp"]))
     assert (chosen.reps, chosen.epochs["cnn"], chosen.workloads) == (2, 4, ("mlp", "lstm"))
 
@@ -138,3 +143,20 @@ def test_jax_scan_passes_its_chunk_per_workload():
     assert scan.argv("cnn")[-2:] == ["--chunk", str(run.SCAN_CHUNKS["cnn"])]
     lamina = next(c for c in run.CONTENDERS if c.name == "lamina")
     assert "--chunk" not in lamina.argv("cnn")
+
+
+def test_hand_written_jax_loops_skip_the_transformer():
+    runs = {c.name: "transformer" in c.workloads for c in run.CONTENDERS}
+    assert runs == {"lamina": True, "keras-jax": True, "tf-keras": True, "torch": True,
+                    "jax-step": False, "jax-scan": False}
+
+
+def test_synthetic_reviews_are_fixed_and_carry_their_class_cues():
+    tokens = _load("bench_tokens", BENCH / "contenders" / "tokens.py")
+    x, y = tokens.make(64, seed=3)
+    again, _ = tokens.make(64, seed=3)
+    assert x.shape == (64, 200) and x.dtype.name == "int32" and (x == again).all()
+    assert x.min() >= 100 and x.max() < tokens.VOCAB and set(y.tolist()) == {0, 1}
+    for row, label in zip(x, y):
+        own = tokens.CUES[int(label)]
+        assert sum(int(t) in own for t in row) >= tokens.OWN_CUES

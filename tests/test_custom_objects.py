@@ -342,7 +342,7 @@ def test_subclassed_model_with_get_config_round_trips(tmp_path, writer):
     assert clone.hidden_units == [16, 16, 10]
 
 
-def test_subclassed_model_without_get_config_says_how_to_fix(tmp_path):
+def test_subclassed_model_without_get_config_uses_its_constructor_arguments(tmp_path):
     class NoConfigModel(lamina.Model):
         def __init__(self, units, **kwargs):
             super().__init__(**kwargs)
@@ -354,9 +354,25 @@ def test_subclassed_model_without_get_config_says_how_to_fix(tmp_path):
     model = NoConfigModel(3)
     model(_x())
     model.save(tmp_path / "m.keras")
-    with pytest.raises(TypeError, match="get_config"):
-        lamina.models.load_model(tmp_path / "m.keras",
-                                 custom_objects={"NoConfigModel": NoConfigModel})
+    loaded = lamina.models.load_model(tmp_path / "m.keras",
+                                      custom_objects={"NoConfigModel": NoConfigModel})
+    np.testing.assert_allclose(_predict(loaded, _x()), _predict(model, _x()), **TOL)
+
+
+def test_model_built_from_objects_without_get_config_says_how_to_fix(tmp_path):
+    class Holder(lamina.Model):
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+        def call(self, inputs):
+            return self.inner(inputs)
+
+    model = Holder(lamina.layers.Dense(3))
+    model(_x())
+    with pytest.raises(NotImplementedError, match="get_config"):
+        model.save(tmp_path / "m.keras")
+    assert not (tmp_path / "m.keras").exists()
 
 
 # -- customized state saving: save/load_own_variables and build configs ----------------------

@@ -17,12 +17,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import fashion
+import tokens
 
 BATCH = 32
 LEARNING_RATE = 1e-3
 DROPOUT = 0.2  # the MLP's
 RESULT_TAG = "BENCH_RESULT "  # the parent reads the line that starts with this
-INPUT_SHAPES = {"mlp": (28, 28), "cnn": (28, 28, 1), "lstm": (28, 28)}
+INPUT_SHAPES = {"mlp": (28, 28), "cnn": (28, 28, 1), "lstm": (28, 28),
+                "transformer": (tokens.SEQ_LEN,)}
+TRANSFORMER = {"vocab": tokens.VOCAB, "seq_len": tokens.SEQ_LEN, "embed_dim": 128, "heads": 4,
+               "key_dim": 32, "ff_dim": 128, "blocks": 2, "dropout": 0.1, "epsilon": 1e-6,
+               "classes": 2}
 
 
 def parser(description: str) -> argparse.ArgumentParser:
@@ -38,7 +43,8 @@ def parser(description: str) -> argparse.ArgumentParser:
 
 @dataclass
 class Data:
-    """Training and test arrays, float32 in [0, 1], shaped for the workload; int64 labels."""
+    """Training and test arrays (float32 in [0, 1] images shaped for the workload, or int32
+    token ids for the transformer); int64 labels."""
 
     x: np.ndarray
     y: np.ndarray
@@ -47,7 +53,12 @@ class Data:
 
 
 def load(workload: str, train_limit: int = 0) -> Data:
-    """The Fashion-MNIST arrays for `workload` (a channel axis for the CNN)."""
+    """The Fashion-MNIST arrays for `workload` (a channel axis for the CNN), or the synthetic
+    IMDB-shaped token ids for the transformer."""
+    if workload == "transformer":
+        (x, y), (xt, yt) = tokens.load_data()
+        limit = train_limit or len(x)
+        return Data(x[:limit], y[:limit], xt, yt)
     (x, y), (xt, yt) = fashion.load_data()
     if train_limit:
         x, y = x[:train_limit], y[:train_limit]

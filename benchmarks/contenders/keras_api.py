@@ -28,8 +28,53 @@ def import_keras(api: str) -> ModuleType:
     return keras
 
 
+def token_and_position_embedding(keras: ModuleType):
+    """keras.io's `TokenAndPositionEmbedding` (text classification with a transformer): token
+    embeddings plus learned position embeddings, written as a user writes a custom layer."""
+    layers, ops = keras.layers, keras.ops
+
+    class TokenAndPositionEmbedding(layers.Layer):
+        def __init__(self, maxlen, vocab_size, embed_dim, **kwargs):
+            super().__init__(**kwargs)
+            self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
+            self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
+
+        def call(self, x):
+            positions = ops.arange(start=0, stop=ops.shape(x)[-1], step=1)
+            return self.token_emb(x) + self.pos_emb(positions)
+
+    return TokenAndPositionEmbedding
+
+
+def build_transformer(keras: ModuleType):
+    """Embedding + learned positions, post-norm encoder blocks (MultiHeadAttention + FFN, each
+    with dropout, a residual and LayerNormalization), GlobalAveragePooling1D, Dense softmax."""
+    layers, cfg = keras.layers, child.TRANSFORMER
+    inputs = layers.Input((cfg["seq_len"],), dtype="int32")
+    x = token_and_position_embedding(keras)(cfg["seq_len"], cfg["vocab"], cfg["embed_dim"])(inputs)
+    for _ in range(cfg["blocks"]):
+        attention = layers.MultiHeadAttention(num_heads=cfg["heads"], key_dim=cfg["key_dim"])(x, x)
+        x = layers.LayerNormalization(epsilon=cfg["epsilon"])(
+            layers.Add()([x, layers.Dropout(cfg["dropout"])(attention)]))
+        ffn = layers.Dense(cfg["ff_dim"], activation="relu")(x)
+        ffn = layers.Dense(cfg["embed_dim"])(ffn)
+        x = layers.LayerNormalization(epsilon=cfg["epsilon"])(
+            layers.Add()([x, layers.Dropout(cfg["dropout"])(ffn)]))
+    x = layers.GlobalAveragePooling1D()(x)
+    outputs = layers.Dense(cfg["classes"], activation="softmax")(x)
+    return keras.Model(inputs, outputs)
+
+
 def build(keras: ModuleType, workload: str):
     """The workload's model, compiled with Adam and sparse categorical crossentropy."""
+    model = build_transformer(keras) if workload == "transformer" else sequential(keras, workload)
+    model.compile(optimizer=keras.optimizers.Adam(child.LEARNING_RATE),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def sequential(keras: ModuleType, workload: str):
+    """The tutorial's MLP, CNN or LSTM as a Sequential model."""
     layers = keras.layers
     body = {
         "mlp": [layers.Flatten(), layers.Dense(128, activation="relu"),
@@ -39,11 +84,8 @@ def build(keras: ModuleType, workload: str):
                 layers.Flatten(), layers.Dense(128, activation="relu")],
         "lstm": [layers.LSTM(128)],
     }[workload]
-    model = keras.Sequential([layers.Input(child.INPUT_SHAPES[workload]), *body,
-                              layers.Dense(10, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.Adam(child.LEARNING_RATE),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
+    return keras.Sequential([layers.Input(child.INPUT_SHAPES[workload]), *body,
+                             layers.Dense(10, activation="softmax")])
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """The hand-written PyTorch loop (CPU build): manual shuffled batches from tensors, Adam,
-cross-entropy on logits, nn.LSTM(batch_first=True); predict under no_grad() in eval mode.
+cross-entropy on logits, nn.LSTM(batch_first=True), nn.TransformerEncoderLayer for the
+transformer; predict under no_grad() in eval mode.
 
 Denormals are flushed to zero, as XLA and TensorFlow do by default: without that, Adam's
 decaying moments of never-updated weights go denormal and torch's first epochs run several
@@ -30,6 +31,27 @@ class LastStepLSTM(nn.Module):
         return self.head(h[-1])
 
 
+class TextTransformer(nn.Module):
+    """Token + learned position embeddings, post-norm nn.TransformerEncoderLayer blocks
+    (as Keras's: ReLU FFN, dropout, LayerNorm after each residual), mean pooling, linear."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        cfg = child.TRANSFORMER
+        self.tokens = nn.Embedding(cfg["vocab"], cfg["embed_dim"])
+        self.positions = nn.Embedding(cfg["seq_len"], cfg["embed_dim"])
+        block = nn.TransformerEncoderLayer(
+            cfg["embed_dim"], cfg["heads"], dim_feedforward=cfg["ff_dim"],
+            dropout=cfg["dropout"], layer_norm_eps=cfg["epsilon"], batch_first=True)
+        self.encoder = nn.TransformerEncoder(block, cfg["blocks"], enable_nested_tensor=False)
+        self.head = nn.Linear(cfg["embed_dim"], cfg["classes"])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of a (batch, 200) batch of token ids."""
+        h = self.tokens(x) + self.positions(torch.arange(x.shape[1], device=x.device))
+        return self.head(self.encoder(h).mean(dim=1))
+
+
 def build(workload: str) -> nn.Module:
     """The workload's model, emitting logits (the softmax lives in the loss)."""
     if workload == "mlp":
@@ -40,11 +62,14 @@ def build(workload: str) -> nn.Module:
         return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                              nn.Linear(64 * 5 * 5, 128), nn.ReLU(), nn.Linear(128, 10))
-    return LastStepLSTM()
+    return TextTransformer() if workload == "transformer" else LastStepLSTM()
 
 
 def tensor(x: np.ndarray, workload: str) -> torch.Tensor:
-    """A float input array as a torch tensor, channels first for the CNN."""
+    """An input array as a torch tensor: channels first for the CNN, int64 token ids for
+    the transformer."""
+    if workload == "transformer":
+        return torch.from_numpy(x.astype(np.int64))
     return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2) if workload == "cnn"
                                                  else x))
 

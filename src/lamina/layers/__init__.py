@@ -7,6 +7,7 @@ from lamina.layers.conv import *  # noqa: F401,F403
 from lamina.layers.core import *  # noqa: F401,F403
 from lamina.layers.embedding import *  # noqa: F401,F403
 from lamina.layers.input_spec import InputSpec
+from lamina.layers.jax_layer import *  # noqa: F401,F403
 from lamina.layers.merge import *  # noqa: F401,F403
 from lamina.layers.normalization import *  # noqa: F401,F403
 from lamina.layers.pooling import *  # noqa: F401,F403

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 from lamina import config, errors
 from lamina.layers.input_spec import InputSpec, shape_str
-from lamina.layers import call_context
+from lamina.layers import auto_config, call_context
 from lamina.layers.layer_losses import LayerLossesMixin, collect_losses  # noqa: F401
 from lamina.layers.layer_saving import LayerSavingMixin
 from lamina.layers.stateless_call import StatelessCallMixin
@@ -82,6 +82,11 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
     splits_batch_over_cores = False
     #: Whether an incoming mask (e.g. from Embedding(mask_zero=True)) passes through unchanged.
     supports_masking = False
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        instance._auto_config, instance._auto_config_error = auto_config.record(cls, args, kwargs)
+        return instance
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -244,6 +249,7 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
         return kwargs
 
     # -- config --------------------------------------------------------------------------------
+    @auto_config.default
     def get_config(self) -> dict:
         cfg = {"name": self.name, "trainable": self.trainable,
                "dtype": dtype_policy_config(self.dtype)}
@@ -253,6 +259,8 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
             from lamina import regularizers
 
             cfg["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if auto_config.is_default(type(self).get_config):
+            return auto_config.add_recorded(self, cfg)
         return cfg
 
     @classmethod

@@ -3,11 +3,11 @@
 Loss *functions* map `(y_true, y_pred)` to per-sample values (the last axis reduced);
 `Loss` *objects* add sample weighting, an optional padding `mask` and a reduction to a scalar.
 
-Modules: `arrays` (shape helpers), `regression`, `margin`, `probabilistic` and
-`focal_and_overlap` (the loss functions), `reduction` (weights, masks, reductions), `registry`
-(functions by name), `base` (`Loss`, `LossFunctionWrapper`), `classes` and
-`focal_and_overlap_classes` (the built-in loss classes) and `lookup` (`get`, `serialize`,
-`deserialize`).
+Modules: `arrays` (shape helpers), `regression`, `margin`, `probabilistic`,
+`focal_and_overlap` and `ctc_circle_gce` (the loss functions), `reduction` (weights, masks,
+reductions), `registry` (functions by name), `base` (`Loss`, `LossFunctionWrapper`), `classes`,
+`focal_and_overlap_classes` and `ctc_circle_gce_classes` (the built-in loss classes) and
+`lookup` (`get`, `serialize`, `deserialize`).
 """
 # ruff: noqa: F401
 
@@ -21,6 +21,10 @@ from lamina.losses.classes import (BinaryCrossentropy, CategoricalCrossentropy, 
                                    MeanAbsoluteError, MeanAbsolutePercentageError,
                                    MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
                                    SparseCategoricalCrossentropy, SquaredHinge)
+from lamina.losses.ctc_circle_gce import (categorical_generalized_cross_entropy, circle,
+                                          ctc)
+from lamina.losses.ctc_circle_gce_classes import (CTC, CategoricalGeneralizedCrossEntropy,
+                                                  Circle)
 from lamina.losses.focal_and_overlap import (binary_focal_crossentropy,
                                              categorical_focal_crossentropy, dice, tversky)
 from lamina.losses.focal_and_overlap_classes import (BinaryFocalCrossentropy,

@@ -3,6 +3,7 @@ per-sample loss; `LossFunctionWrapper` turns any loss function into one."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import jax.numpy as jnp
@@ -36,7 +37,8 @@ class Loss:
         to keep, used for padded batches."""
         y_true = jnp.asarray(y_true, self.dtype)
         y_pred = jnp.asarray(y_pred, self.dtype)
-        values, value_mask = self.call_with_mask(y_true, y_pred)
+        with _real_rows(mask):  # losses mixing rows (Circle) skip padding rows too
+            values, value_mask = self.call_with_mask(y_true, y_pred)
         return reduce_weighted_values(values, sample_weight, _merge_masks(value_mask, mask),
                                       self.reduction, self.dtype)
 
@@ -49,6 +51,14 @@ class Loss:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def _real_rows(mask: Any):
+    """`mask` as the current row mask (`layers.base.current_row_mask`) while a loss is
+    computed; no change when None."""
+    from lamina.layers.base import row_mask_scope  # deferred: losses load before layers
+
+    return contextlib.nullcontext() if mask is None else row_mask_scope(jnp.asarray(mask))
 
 
 class LossFunctionWrapper(Loss):
@@ -65,6 +75,15 @@ class LossFunctionWrapper(Loss):
     def call(self, y_true: Array, y_pred: Array) -> Array:
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def call_with_mask(self, y_true: Array, y_pred: Array) -> tuple[Array, Array | None]:
+        """A function with a `with_mask` companion (`circle`) also gives the mask Keras
+        attaches to its output as `_keras_mask`."""
+        with_mask = getattr(self.fn, "with_mask", None)
+        if with_mask is None:
+            return super().call_with_mask(y_true, y_pred)
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        return with_mask(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "fn": function_config(self.fn, "loss"),

@@ -13,6 +13,8 @@ from lamina.losses.classes import (BinaryCrossentropy, CategoricalCrossentropy, 
                                    MeanAbsoluteError, MeanAbsolutePercentageError,
                                    MeanSquaredError, MeanSquaredLogarithmicError, Poisson,
                                    SparseCategoricalCrossentropy, SquaredHinge)
+from lamina.losses.ctc_circle_gce_classes import (CTC, CategoricalGeneralizedCrossEntropy,
+                                                  Circle)
 from lamina.losses.focal_and_overlap_classes import (BinaryFocalCrossentropy,
                                                      CategoricalFocalCrossentropy, Dice, Tversky)
 from lamina.losses.probabilistic import (binary_crossentropy, categorical_crossentropy,
@@ -24,7 +26,7 @@ CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
     MeanSquaredLogarithmicError, CosineSimilarity, Huber, LogCosh, KLDivergence, Poisson, Hinge,
     SquaredHinge, CategoricalHinge, BinaryCrossentropy, CategoricalCrossentropy,
     SparseCategoricalCrossentropy, BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice,
-    Tversky)}
+    Tversky, Circle, CTC, CategoricalGeneralizedCrossEntropy)}
 
 
 def is_binary_or_sparse_categorical(y_true: Any, y_pred: Any) -> tuple[bool, bool]:

@@ -7,6 +7,7 @@ from typing import Any, Callable
 from lamina._catalog import function_name
 from lamina.errors import ConfigError, unknown_name
 from lamina.losses.arrays import Array
+from lamina.losses.ctc_circle_gce import categorical_generalized_cross_entropy, circle, ctc
 from lamina.losses.focal_and_overlap import (binary_focal_crossentropy,
                                              categorical_focal_crossentropy, dice, tversky)
 from lamina.losses.margin import categorical_hinge, hinge, squared_hinge
@@ -24,7 +25,8 @@ FUNCTIONS: dict[str, LossFn] = {fn.__name__: fn for fn in (
     mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, kl_divergence, poisson,
     hinge, squared_hinge, categorical_hinge, categorical_crossentropy,
     sparse_categorical_crossentropy, binary_crossentropy, binary_focal_crossentropy,
-    categorical_focal_crossentropy, dice, tversky)}
+    categorical_focal_crossentropy, dice, tversky, circle, ctc,
+    categorical_generalized_cross_entropy)}
 FUNCTIONS.update({alias: FUNCTIONS[name] for name, aliases in {
     "binary_crossentropy": ("bce", "BCE"),
     "kl_divergence": ("kld", "KLD", "kullback_leibler_divergence"),

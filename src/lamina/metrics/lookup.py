@@ -16,7 +16,9 @@ from lamina.metrics.auc import AUC
 from lamina.metrics.base import Metric
 from lamina.metrics.confusion_metrics import (FalseNegatives, FalsePositives, Precision, Recall,
                                               TrueNegatives, TruePositives)
+from lamina.metrics.correlation_metrics import ConcordanceCorrelation, PearsonCorrelation
 from lamina.metrics.fscore_and_r2 import F1Score, FBetaScore, R2Score, ShapeBuiltMetric
+from lamina.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from lamina.metrics.loss_metrics import (BinaryCrossentropy, CategoricalCrossentropy,
                                          CategoricalHinge, CosineSimilarity, Hinge, KLDivergence,
                                          LogCoshError, MeanAbsoluteError,
@@ -25,6 +27,9 @@ from lamina.metrics.loss_metrics import (BinaryCrossentropy, CategoricalCrossent
                                          RootMeanSquaredError, SparseCategoricalCrossentropy,
                                          SquaredHinge)
 from lamina.metrics.reduction_metrics import Mean, Sum
+from lamina.metrics.sensitivity_specificity import (PrecisionAtRecall, RecallAtPrecision,
+                                                    SensitivityAtSpecificity,
+                                                    SpecificityAtSensitivity)
 from lamina.metrics.wrappers import MeanMetricWrapper
 
 CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
@@ -34,7 +39,10 @@ CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, RootMeanSquaredError, CosineSimilarity, LogCoshError, Hinge,
     SquaredHinge, CategoricalHinge, KLDivergence, Poisson, BinaryCrossentropy,
-    CategoricalCrossentropy, SparseCategoricalCrossentropy, FBetaScore, F1Score, R2Score)}
+    CategoricalCrossentropy, SparseCategoricalCrossentropy, FBetaScore, F1Score, R2Score,
+    IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU, PearsonCorrelation,
+    ConcordanceCorrelation, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+    SpecificityAtSensitivity)}
 
 _ABSTRACT = ("Metric", "MeanMetricWrapper")
 NAMES: dict[str, type] = {key: cls for name, cls in CLASSES.items() if name not in _ABSTRACT

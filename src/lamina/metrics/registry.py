@@ -9,6 +9,7 @@ from lamina import losses
 from lamina._catalog import function_name
 from lamina.errors import ConfigError
 from lamina.losses.registry import _custom_function
+from lamina.metrics.correlation import concordance_correlation, pearson_correlation
 from lamina.metrics.functions import (accuracy, binary_accuracy, categorical_accuracy,
                                       cosine_similarity, sparse_categorical_accuracy,
                                       sparse_top_k_categorical_accuracy,
@@ -16,7 +17,8 @@ from lamina.metrics.functions import (accuracy, binary_accuracy, categorical_acc
 
 FUNCTIONS: dict[str, Callable] = {**losses.FUNCTIONS, **{fn.__name__: fn for fn in (
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, cosine_similarity)}}
+    top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, cosine_similarity,
+    pearson_correlation, concordance_correlation)}}
 
 
 def _resolve_function(fn: Any) -> Callable:

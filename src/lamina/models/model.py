@@ -30,7 +30,7 @@ class Model(TrainerAPIMixin, Layer):
             from lamina.models.functional import Functional
 
             return super().__new__(Functional)
-        return super().__new__(cls)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:

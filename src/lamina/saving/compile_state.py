@@ -28,11 +28,12 @@ def _serialize_loss(loss) -> Any:
         return [_serialize_loss(x) for x in loss]
     if isinstance(loss, dict):
         return {k: _serialize_loss(v) for k, v in loss.items()}
-    if isinstance(loss, LossFunctionWrapper) and FUNCTIONS.get(loss.name) is loss.fn:
+    # A bare function is written by name; a Loss class (Huber(delta=2)) keeps its config.
+    if type(loss) is LossFunctionWrapper and FUNCTIONS.get(loss.name) is loss.fn:
         return loss.name
-    if isinstance(loss, LossFunctionWrapper) and loss.fn in FUNCTIONS.values():
+    if type(loss) is LossFunctionWrapper and loss.fn in FUNCTIONS.values():
         return loss.fn.__name__
-    if isinstance(loss, LossFunctionWrapper):
+    if type(loss) is LossFunctionWrapper:
         return serialize_keras_object(loss.fn)
     return serialize_keras_object(loss)
 
