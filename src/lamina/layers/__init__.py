@@ -1,6 +1,7 @@
 """Layers, mirroring `keras.layers`. Each module lists its public layers in `__all__`."""
 
 from lamina.layers.activation_layers import *  # noqa: F401,F403
+from lamina.layers.adaptive_pooling import *  # noqa: F401,F403
 from lamina.layers.attention import *  # noqa: F401,F403
 from lamina.layers.base import KerasTensor, Layer
 from lamina.layers.conv import *  # noqa: F401,F403
@@ -16,6 +17,9 @@ from lamina.layers.recurrent import *  # noqa: F401,F403
 from lamina.layers.regularization import *  # noqa: F401,F403
 from lamina.layers.reshaping import *  # noqa: F401,F403
 from lamina.layers.reshaping_spatial import *  # noqa: F401,F403
+from lamina.layers.reversible_embedding import *  # noqa: F401,F403
+from lamina.layers.spectral_normalization import *  # noqa: F401,F403
+from lamina.layers.wrapper import *  # noqa: F401,F403
 from lamina.layers import tensor_ops as _tensor_ops  # noqa: F401 - KerasTensor operators
 
 

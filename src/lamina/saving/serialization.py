@@ -110,7 +110,8 @@ def _serialize_object(obj: Any) -> dict:
     inner = serialize_keras_object(inner)
     if "layers" in inner and hasattr(obj, "layers"):  # Sequential / functional containers
         inner = keras3_layer_list(describe_layer_entries(obj, inner, serialize_keras_object))
-    config = {"module": keras_module_of(cls), "class_name": cls.__name__, "config": inner,
+    class_name = cls.__dict__.get("keras_class_name", cls.__name__)  # Keras's export name
+    config = {"module": keras_module_of(cls), "class_name": class_name, "config": inner,
               "registered_name": None if is_builtin(cls) else registry.get_registered_name(cls)}
     if is_builtin(cls) and getattr(cls, "keras_module", None):  # graph ops (tensor_ops.py)
         config["module"], config["registered_name"] = cls.keras_module, cls.__name__

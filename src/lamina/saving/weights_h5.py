@@ -54,6 +54,11 @@ def _children(layer: Layer) -> Iterator[tuple[str, object]]:
             items = list(value.values()) if isinstance(value, dict) else list(value)
             if any(isinstance(v, Layer) and id(v) in tracked for v in items):
                 yield name, items
+    if not _is_container_model(layer):  # tracked sublayers in private attributes (Keras's
+        for name in sorted(k for k in vars(layer) if k.startswith("_")):  # `_query_dense`)
+            value = vars(layer)[name]
+            if isinstance(value, Layer) and id(value) in tracked:
+                yield name, value
     yield "layers", list(layer._tracked_layers)  # any tracked layer not reached above
 
 

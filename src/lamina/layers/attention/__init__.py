@@ -3,6 +3,8 @@
 
 from lamina.layers.attention.attention import AdditiveAttention, Attention
 from lamina.layers.attention.einsum_dense import EinsumDense
+from lamina.layers.attention.group_query_attention import GroupQueryAttention
 from lamina.layers.attention.multi_head_attention import MultiHeadAttention
 
-__all__ = ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention"]
+__all__ = ["AdditiveAttention", "Attention", "EinsumDense", "GroupQueryAttention",
+           "MultiHeadAttention"]
