@@ -219,7 +219,7 @@ def notes(plan: Plan, threads: set[int], busy: bool) -> list[str]:
         "no_grad() in eval mode.",
         "jax-step: one jitted step per batch, batches gathered on the host; jax-scan: data on "
         "the device once, steps per call "
-        + ", ".join(f"{w} {SCAN_CHUNKS[w] or 'whole epoch'}" for w in WORKLOADS)
+        + ", ".join(f"{w} {SCAN_CHUNKS[w] or 'whole epoch'}" for w in SCAN_CHUNKS)
         + " (1 = a plain jitted step: XLA:CPU runs a conv or LSTM inside a scan loop slower).",
         f"Single-sample predict: median of {PREDICT_CALLS} calls on one (1, 28, 28) sample after "
         "10 warm-up calls, MLP. Import: perf_counter around the import statement in a fresh "

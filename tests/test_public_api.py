@@ -29,7 +29,6 @@ NAMESPACES = (
     "quantizers", "export", "wrappers", "preprocessing", "visualization", "legacy",
 )
 
-I20 = "issue 20 (attention & building blocks)"
 I21 = "issue 21 (preprocessing layers)"
 I22 = "issue 22 (applications)"
 I23 = "issue 23 (hardening: Keras-2 and legacy files)"
@@ -58,9 +57,6 @@ LEFT_OUT: dict[str, str] = {
     "optimizers.legacy": I23 + "; in Keras 3 a stub whose optimizers raise ImportError",
     "layers.TFSMLayer": "TensorFlow-only (wraps a TF SavedModel)",
     "layers.TorchModuleWrapper": "PyTorch-only (wraps a torch.nn.Module)",
-    "callbacks.SwapEMAWeights": I20,
-    "layers.ConvLSTM1D": I20,
-    "layers.ConvLSTM2D": I20, "layers.ConvLSTM3D": I20, "layers.StackedRNNCells": I20,
     "layers.AugMix": I21, "layers.AutoContrast": I21, "layers.CategoryEncoding": I21,
     "layers.ContrastLimitedAdaptiveHistogramEqualization": I21, "layers.CutMix": I21,
     "layers.Discretization": I21, "layers.Equalization": I21, "layers.HashedCrossing": I21,
@@ -76,8 +72,6 @@ LEFT_OUT: dict[str, str] = {
     "layers.RandomSaturation": I21, "layers.RandomSharpness": I21, "layers.RandomShear": I21,
     "layers.RandomTranslation": I21, "layers.RandomZoom": I21, "layers.STFTSpectrogram": I21,
     "layers.Solarization": I21, "layers.StringLookup": I21, "layers.TextVectorization": I21,
-    "optimizers.Adafactor": I20, "optimizers.Lamb": I20, "optimizers.MultiOptimizer": I20,
-    "optimizers.Muon": I20, "optimizers.OptimizerMap": I20, "optimizers.ScheduleFreeAdamW": I20,
 }
 
 #: What issue 19 itself builds: never in LEFT_OUT ("namespace.*" means all of its names).

@@ -21,24 +21,55 @@ import jax.numpy as jnp
 import numpy as np
 
 
+def _expand(m, like):
+    """The (batch,) step mask `m` shaped to broadcast against `like` (batch, ...)."""
+    return jnp.reshape(m, m.shape + (1,) * (like.ndim - 1))
+
+
 def _keep_masked(m, new: list, old: list) -> list:
-    """Where the step is masked (m False), keep the previous state."""
-    return [jnp.where(m[:, None], n, o) for n, o in zip(new, old)]
+    """Where the step is masked (m False), keep the previous state (states of any rank)."""
+    return [jnp.where(_expand(m, n), n, o) for n, o in zip(new, old)]
+
+
+def _first_output(step: Callable, x_t, states):
+    """What a masked first step outputs: the first state, or for nested states (stacked
+    cells) the last cell's first state (Keras's rule for the JAX backend), where that has
+    the output's shape; else zeros."""
+    out = jax.eval_shape(step, x_t, states)[0]
+    if not isinstance(out, jax.ShapeDtypeStruct):  # nested outputs
+        return jax.tree_util.tree_map(lambda o: jnp.zeros(o.shape, o.dtype), out)
+    first = states[0]
+    first = states[-1][0] if isinstance(first, (list, tuple)) else first
+    if first.shape == out.shape:
+        return first.astype(out.dtype)
+    return jnp.zeros(out.shape, out.dtype)
 
 
 def scan_cell(step: Callable, inputs, states: list, mask) -> tuple:
-    """Run `step(x_t, states) -> (output, new_states)` over axis 0 of `inputs`."""
+    """Run `step(x_t, states) -> (output, new_states)` over axis 0 of `inputs`; `states` may
+    be nested (lists of lists, as StackedRNNCells keeps them). A masked step keeps the states
+    and repeats the previous step's output."""
 
     def body(carry, xs):
+        carry, previous = carry
         x_t, m_t = xs
         out, new = step(x_t, carry)
         new = list(new) if isinstance(new, (list, tuple)) else [new]
+        new = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(carry),
+                                           jax.tree_util.tree_leaves(new))  # lists, tuples
         if m_t is not None:
-            out = jnp.where(m_t[:, None], out, carry[0])
-            new = _keep_masked(m_t, new, carry)
-        return new, out
+            out = jax.tree_util.tree_map(lambda o, p: jnp.where(_expand(m_t, o), o, p),
+                                         out, previous)
+            new = jax.tree_util.tree_map(lambda n, o: jnp.where(_expand(m_t, n), n, o),
+                                         new, carry)
+        return (new, out if m_t is not None else None), out
 
-    final, outputs = jax.lax.scan(body, list(states), (inputs, mask))
+    states = list(states)
+    if mask is None:
+        previous = None
+    else:  # inputs may be nested too
+        previous = _first_output(step, jax.tree_util.tree_map(lambda a: a[0], inputs), states)
+    (final, _), outputs = jax.lax.scan(body, (states, previous), (inputs, mask))
     return outputs, final
 
 

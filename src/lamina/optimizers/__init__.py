@@ -7,20 +7,25 @@ from typing import Any
 
 from lamina import errors
 from lamina.optimizers import schedules
+from lamina.optimizers.adafactor import Adafactor
 from lamina.optimizers.adam import Adam, Adamax, AdamW, Nadam
 from lamina.optimizers.adaptive import Adadelta, Adagrad, RMSprop
 from lamina.optimizers.base import Optimizer
 from lamina.optimizers.ftrl import Ftrl
+from lamina.optimizers.lamb_muon import Lamb, Muon
+from lamina.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from lamina.optimizers.schedule_free import ScheduleFreeAdamW
 from lamina.optimizers.sgd import SGD, Lion
 
-__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lion", "Nadam",
-           "Optimizer", "RMSprop", "SGD", "deserialize", "get", "schedules", "serialize"]
+__all__ = ["Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb",
+           "Lion", "MultiOptimizer", "Muon", "Nadam", "Optimizer", "OptimizerMap", "RMSprop",
+           "SGD", "ScheduleFreeAdamW", "deserialize", "get", "schedules", "serialize"]
 
 _MODULE = "keras.optimizers"
 ALL_OBJECTS = {cls.__name__.lower(): cls for cls in (
-    SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl)}
-_KERAS_ONLY = ("adafactor", "lamb", "muon", "schedulefreeadamw", "lossscaleoptimizer",
-               "multioptimizer")
+    SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl, Adafactor, Lamb,
+    Muon, ScheduleFreeAdamW, MultiOptimizer, OptimizerMap)}
+_KERAS_ONLY = ("lossscaleoptimizer",)
 
 
 def serialize(optimizer: Optimizer) -> dict:

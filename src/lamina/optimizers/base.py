@@ -20,6 +20,8 @@ import optax
 from lamina import errors
 from lamina.host_constants import init_on_host
 from lamina.layers.base import to_snake_case, unique_name
+from lamina.optimizers import ema_accumulation as ema_acc
+from lamina.optimizers.clipping import clip_by_global_norm, clip_by_norm
 from lamina.optimizers import schedules
 from lamina.optimizers.keras_api import OptimizerKerasAPI
 
@@ -43,31 +45,6 @@ def scale_by_learning_rate(flip_sign: bool = True) -> optax.GradientTransformati
         return jax.tree.map(lambda g: scale(g, learning_rate), updates), state
 
     return optax.GradientTransformationExtraArgs(lambda params: optax.EmptyState(), update)
-
-
-def _clip_leaf_by_norm(g, clipnorm: float):
-    l2sum = jnp.sum(jnp.square(g), keepdims=True)
-    positive = l2sum > 0
-    l2norm = jnp.where(positive, jnp.sqrt(jnp.where(positive, l2sum, 1.0)), l2sum)
-    return (g * clipnorm) / jnp.maximum(l2norm, clipnorm)
-
-
-def clip_by_norm(clipnorm: float) -> optax.GradientTransformation:
-    """Keras's per-variable `clipnorm`: `g * clipnorm / max(||g||, clipnorm)`."""
-    return optax.stateless(lambda grads, params: jax.tree.map(
-        lambda g: _clip_leaf_by_norm(g, clipnorm), grads))
-
-
-def clip_by_global_norm(clipnorm: float) -> optax.GradientTransformation:
-    """Keras's `global_clipnorm`: always scales (by 1 when under the norm); NaN/inf propagate."""
-
-    def clip(grads, params):
-        norm = jnp.sqrt(jnp.sum(jnp.stack([jnp.sum(jnp.square(g))
-                                           for g in jax.tree.leaves(grads)])))
-        scale = clipnorm * jnp.minimum(1.0 / norm, 1.0 / clipnorm) + (norm - norm)
-        return jax.tree.map(lambda g: g * scale, grads)
-
-    return optax.stateless(clip)
 
 
 def interleave(*lists: Sequence) -> list:
@@ -95,7 +72,8 @@ class Optimizer(OptimizerKerasAPI):
             warnings.warn("Argument `decay` is no longer supported and will be ignored.")
         if kwargs:
             raise errors.ConfigError(f"Argument(s) not recognized: {kwargs}")
-        _check_unsupported(use_ema, gradient_accumulation_steps)
+        ema_acc.check_arguments(use_ema, ema_momentum, ema_overwrite_frequency,
+                                gradient_accumulation_steps)
         if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise errors.ConfigError(
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
@@ -166,43 +144,65 @@ class Optimizer(OptimizerKerasAPI):
     # ----------------------------------------------------------- iterations
     @property
     def iterations(self) -> int:
-        """Number of updates applied, as of the last `init` or `sync_state`."""
-        return self._iterations
+        """Updates applied (over `gradient_accumulation_steps`, as Keras counts them), as of the
+        last `init` or `sync_state`."""
+        return int(ema_acc.optimizer_step(self._iterations, self.gradient_accumulation_steps))
 
     def sync_state(self, state: dict) -> None:
-        """Host side: record the engine's latest state (its `iterations`)."""
+        """Host side: record the engine's latest state (its `iterations`, EMA averages)."""
         self._iterations = int(jax.device_get(state["iterations"]))
+        self._ema_values = state.get("ema")
+
+    def finalize_variable_values(self, var_list) -> None:
+        """With `use_ema`, set `var_list` (the model's trainable variables) to their moving
+        averages; `fit` calls this after its last epoch."""
+        if self.use_ema and getattr(self, "_ema_values", None) is not None:
+            for variable, average in zip(var_list, self._ema_values):
+                variable.assign(jnp.array(average, copy=True))  # a buffer of its own: donated
 
     # ----------------------------------------------------------- the pure core
     def init(self, params: Params) -> dict:
         """The initial state for `params` (a list of arrays in the engine's fixed order)."""
         self._built = True
         params = list(params)
+        extras = init_on_host(lambda p: ema_acc.init_extras(
+            p, self.use_ema, self.gradient_accumulation_steps), params)
         return {"iterations": jax.device_put(np.int32(self._iterations)),
                 "learning_rate": self._learning_rate_value(self._iterations),
-                "slots": init_on_host(self._rule().init, params)}
+                "slots": init_on_host(self._rule().init, params), **extras}
 
     def update(self, grads: Params, state: dict, params: Params) -> tuple[Params, dict]:
         """One Keras step, pure and jittable: `(new_params, new_state)`."""
         grads, params = list(grads), list(params)
-        step = state["iterations"]
-        lr = self._learning_rate_at(step, state)
-        grads = self._clip(grads)
-        grads = [g.astype(p.dtype) for g, p in zip(grads, params)]
-        params = self._decay_weights(params, lr)
-        updates, slots = self._rule().update(grads, state["slots"], params, learning_rate=lr,
+        raw_step, accumulation = state["iterations"], self.gradient_accumulation_steps
+        step = ema_acc.optimizer_step(raw_step, accumulation)
+        lr = self._learning_rate_at(raw_step, state)  # schedules see the raw counter
+        if self.loss_scale_factor is not None:
+            grads = [g / self.loss_scale_factor for g in grads]
+        extras = {}
+        if accumulation:
+            is_update, grads, extras["accum"] = ema_acc.accumulate(
+                grads, state["accum"], raw_step, accumulation)
+        grads = [g.astype(p.dtype) for g, p in zip(self._clip(grads), params)]
+        decayed = self._decay_weights(params, lr)
+        updates, slots = self._rule().update(grads, state["slots"], decayed, learning_rate=lr,
                                              step=step)
-        next_lr = self._learning_rate_at(step + 1, state)
-        return self._apply_updates(params, updates), {
-            "iterations": step + 1, "learning_rate": next_lr, "slots": slots}
+        new_params = self._apply_updates(decayed, updates)
+        if accumulation:
+            new_params, slots = ema_acc.keep_unless(is_update, (new_params, slots),
+                                                    (params, state["slots"]))
+        if self.use_ema:
+            extras["ema"], new_params = ema_acc.update_ema(
+                state["ema"], new_params, step, self.ema_momentum, self.ema_overwrite_frequency)
+        return new_params, {"iterations": raw_step + 1,
+                            "learning_rate": self._learning_rate_at(raw_step + 1, state),
+                            "slots": slots, **extras}
 
     def _apply_updates(self, params: Params, updates: Params) -> Params:
         """`params + updates` (a rule that solves for the new values overrides this)."""
         return optax.apply_updates(params, updates)
 
     def _clip(self, grads: Params) -> Params:
-        if self.loss_scale_factor is not None:
-            grads = [g / self.loss_scale_factor for g in grads]
         if self.clipnorm and self.clipnorm > 0:
             clip = clip_by_norm(self.clipnorm)
         elif self.global_clipnorm and self.global_clipnorm > 0:
@@ -231,22 +231,26 @@ class Optimizer(OptimizerKerasAPI):
         head = [state["iterations"]]
         if not _is_schedule(self._learning_rate):
             head.append(state["learning_rate"])
-        return head + self._keras_slots(state["slots"])
+        extras = [v for key in ("ema", "accum") for v in state.get(key, [])]
+        return head + extras + self._keras_slots(state["slots"])
 
     def load_keras_variables(self, state: dict, values: Sequence) -> dict:
         """`state` with its arrays replaced by `values`, given in `keras_variables`'s order."""
         values = list(values)
         has_lr = not _is_schedule(self._learning_rate)
-        leaves, treedef = jax.tree.flatten(state["slots"])
-        positions = self._keras_slots(jax.tree.unflatten(treedef, range(len(leaves))))
+        extra_keys = [key for key in ("ema", "accum") if key in state]
+        leaves, treedef = jax.tree.flatten(([state[key] for key in extra_keys], state["slots"]))
+        extra_index, slot_index = jax.tree.unflatten(treedef, range(len(leaves)))
+        positions = [i for group in extra_index for i in group] + self._keras_slots(slot_index)
         if len(values) != 1 + has_lr + len(positions):
             raise errors.ConfigError(
                 f"Optimizer '{self.name}' has {1 + has_lr + len(positions)} variables but "
                 f"{len(values)} values were given.")
         for position, value in zip(positions, values[1 + has_lr:]):
             leaves[position] = jnp.asarray(value, leaves[position].dtype)
-        new = {**state, "iterations": jnp.asarray(values[0], jnp.int32),
-               "slots": jax.tree.unflatten(treedef, leaves)}
+        extras, slots = jax.tree.unflatten(treedef, leaves)
+        new = {**state, **dict(zip(extra_keys, extras)),
+               "iterations": jnp.asarray(values[0], jnp.int32), "slots": slots}
         if has_lr:
             new["learning_rate"] = jnp.asarray(values[1], jnp.float32)
         return new
@@ -303,9 +307,3 @@ def _check_learning_rate(value) -> float | Callable:
         ) from None
 
 
-def _check_unsupported(use_ema: bool, gradient_accumulation_steps) -> None:
-    if use_ema:
-        raise NotImplementedError("lamina optimizers do not support `use_ema=True` yet.")
-    if gradient_accumulation_steps:
-        raise NotImplementedError(
-            "lamina optimizers do not support `gradient_accumulation_steps` yet.")

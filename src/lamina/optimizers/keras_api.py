@@ -22,6 +22,7 @@ class OptimizerKerasAPI:
     def build(self, variables: Sequence[Variable]) -> None:
         """Create the optimizer's state for these (trainable) variables."""
         variables = list(variables)
+        self.set_variable_paths([getattr(v, "path", "") for v in variables])
         with jax.ensure_compile_time_eval():  # concrete even when first built inside a step
             state = self.init([v._value if isinstance(v, Variable) else v for v in variables])
         self._built_for = [id(v) for v in variables]
@@ -29,6 +30,14 @@ class OptimizerKerasAPI:
         self._variables = [Variable(value, name=_slot_name(i), trainable=False,
                                     path=f"{self.name}/{_slot_name(i)}")
                            for i, value in enumerate(self.keras_variables(state))]
+
+    def set_variable_paths(self, paths: Sequence[str]) -> None:
+        """The paths of the variables the state is for (some rules choose by path: Muon)."""
+        self._variable_paths = list(paths)
+
+    def _variable_path(self, index: int) -> str:
+        paths = getattr(self, "_variable_paths", None) or []
+        return paths[index] if index < len(paths) else ""
 
     @property
     def built(self) -> bool:
@@ -69,7 +78,7 @@ class OptimizerKerasAPI:
         for variable, value in zip(self._variables, new_values):
             variable.assign(value)
         if not isinstance(new_values[0], jax.core.Tracer):
-            self._iterations = int(new_values[0])
+            self.sync_state(self.load_keras_variables(self._state_template, new_values))
 
     def apply_gradients(self, grads_and_vars) -> None:
         """`apply` for a list of (gradient, variable) pairs, as tf.keras wrote it."""

@@ -17,6 +17,7 @@ from lamina.distribution import cpu_cores, distribution, placement
 from lamina.distribution.host import tree_to_host
 from lamina.training import data as data_module
 from lamina.training import custom_steps, feed, fused, interrupts, predict_memo
+from lamina.training import stateful_predict
 from lamina.training.compile import check_targets
 from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import LazyLogs, materialize
@@ -236,20 +237,23 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         cbs.on_train_begin()
         # callbacks may have restored weights, optimizer state and the epoch (BackupAndRestore)
         state = from_model(model, optimizer, engine.metrics)
+        model._optimizer_state = state.opt  # callbacks may swap optimizer state (SwapEMAWeights)
         initial_epoch = model._initial_epoch if model._initial_epoch is not None else initial_epoch
         try:
             for epoch in range(initial_epoch, epochs):
                 cbs.on_epoch_begin(epoch)  # may set the learning rate for this epoch
+                state = _reread_weights(model, state)
                 state = engine.reset_metrics(state)._replace(
                     opt=optimizer.with_current_hyperparams(state.opt))
                 state, logs = run_epoch(engine, state, train, batch_size, shuffle, steps_per_epoch,
                                         cbs, True)
                 if val is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = evaluate_state(engine, state, val,
-                                              validation_batch_size or batch_size,
-                                              validation_steps)
+                    state, val_logs = _validate(model, engine, state, val,
+                                                validation_batch_size or batch_size,
+                                                validation_steps, cbs, optimizer)
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 to_model(model, state, optimizer)
+                engine.live_state = None  # the model is current: callbacks may change it
                 cbs.on_epoch_end(epoch, logs)
                 state = _reread_weights(model, state)
                 if model.stop_training:
@@ -261,6 +265,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             # after a split fit the values go back to one device, as predict wants them
             to_model(model, state if split is None else cpu_cores.on_one_device(state),
                      optimizer)
+            if epochs > 0:  # Keras: with `use_ema`, the model ends with the averages
+                optimizer.finalize_variable_values(model.trainable_weights)
         cbs.on_train_end(logs)
         return model.history
 
@@ -280,11 +286,25 @@ def _sync_live_state(model, engine: Engine, optimizer) -> None:
 
 
 def _reread_weights(model, state: TrainState) -> TrainState:
-    """Callbacks may set weights (e.g. restoring the best ones): continue from the model
-    (placed as the distribution wants them, like the rest of the state)."""
+    """Callbacks may set weights (e.g. restoring the best ones) or swap optimizer state
+    (SwapEMAWeights): continue from the model (placed as the distribution wants them, like
+    the rest of the state)."""
+    opt = model._optimizer_state if model._optimizer_state is not None else state.opt
     return placement.place_state(state._replace(
         trainable=current_values(model.trainable_weights),
-        non_trainable=current_values(model.non_trainable_variables)), model)
+        non_trainable=current_values(model.non_trainable_variables), opt=opt), model)
+
+
+def _validate(model, engine: Engine, state: TrainState, val, batch_size, steps, cbs,
+              optimizer) -> tuple[TrainState, dict]:
+    """Validation inside `fit`, between `on_test_begin` and `on_test_end` as in Keras (where
+    e.g. SwapEMAWeights evaluates with the moving averages)."""
+    to_model(model, state, optimizer)
+    engine.live_state = None  # the model is current: callbacks may change it
+    cbs.on_test_begin()
+    logs = evaluate_state(engine, _reread_weights(model, state), val, batch_size, steps)
+    cbs.on_test_end(logs)
+    return _reread_weights(model, state), logs
 
 
 def _epoch_steps(data, batch_size, steps_per_epoch):
@@ -340,10 +360,12 @@ def _predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     model._engine = engine
     cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
                        epochs=1, steps=_epoch_steps(data, batch_size, steps))
+    cbs.on_predict_begin()  # may swap weights in (SwapEMAWeights): read them after it
     variables = model._variable_lists()
     state = inference_state(model, variables)
-    cbs.on_predict_begin()
-    if custom_steps.overrides_predict_step(model):
+    if stateful_predict.has_stateful_layers(model):  # states carry from batch to batch
+        outputs = stateful_predict.predict(model, data, batch_size, steps, cbs)
+    elif custom_steps.overrides_predict_step(model):
         outputs = custom_steps.predict(engine, state, data, batch_size, steps, cbs)
     elif _fits_one_batch(data, batch_size):
         predict_batch = engine.predict_batch(variables)

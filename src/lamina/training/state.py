@@ -39,6 +39,7 @@ def from_model(model, optimizer=None, metrics=()) -> TrainState:
     trainable = current_values(model.trainable_weights)
     opt = None
     if optimizer is not None:
+        optimizer.set_variable_paths([v.path for v in model.trainable_weights])  # Muon's choice
         opt = model._optimizer_state
         if opt is None or not _same_structure(opt, optimizer, trainable):
             opt = optimizer.init(trainable)
