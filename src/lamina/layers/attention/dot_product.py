@@ -1,19 +1,21 @@
 """The scaled-dot-product core of the attention layers, with every mask in one place.
 
 Two formulations, chosen as Keras 3 chooses them so the numbers match:
-- the fused one (`jax.nn.dot_product_attention`, masked logits set to -0.7 * float max, so a
-  fully masked row averages all values) when there is no dropout, no scores are returned and
-  the projected tensors have rank 4;
+- the fused one (`jax.nn.dot_product_attention`'s arithmetic, masked logits set to -0.7 * float
+  max, so a fully masked row averages all values) when there is no dropout, no scores are
+  returned and the projected tensors have rank 4;
 - the explicit einsum one otherwise (masked logits set to -1e9, and masked probabilities
   zeroed after the softmax, so a fully masked row gives zeros).
 """
 
 from __future__ import annotations
 
+import functools
 import string
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 _LETTERS = string.ascii_lowercase
 
@@ -121,8 +123,53 @@ def explicit_attention(query, key, value, mask, scale: float, equations: tuple,
 
 
 def fused_attention(query, key, value, mask, scale: float, is_causal: bool = False):
-    """`jax.nn.dot_product_attention` on `(B, T, heads, dim)` tensors, as Keras's JAX backend
-    calls it (XLA implementation)."""
+    """Keras's JAX formulation (`jax.nn.dot_product_attention`, XLA implementation) on
+    `(B, T, heads, dim)` tensors: the same arithmetic, with masked logits set to -0.7 * float
+    max. For float32/float64 and equal head counts it runs `_attention_core`, which XLA:CPU
+    executes ~1.4x faster (forward and backward) than `jax.nn.dot_product_attention`."""
     mask = expand_mask(mask, 4, 1)
-    return jax.nn.dot_product_attention(query, key, value, mask=mask, scale=scale,
-                                        is_causal=is_causal, implementation="xla")
+    same_heads = query.shape[2] == key.shape[2]
+    if query.dtype not in (jnp.float32, jnp.float64) or not same_heads:
+        return jax.nn.dot_product_attention(query, key, value, mask=mask, scale=scale,
+                                            is_causal=is_causal, implementation="xla")
+    if is_causal:
+        causal = causal_mask(query.shape[1], key.shape[1])[:, None]
+        mask = causal if mask is None else mask & causal
+    q, k, v = (jnp.swapaxes(t, 1, 2) for t in (query, key, value))  # (B, heads, T, dim)
+    return jnp.swapaxes(_attention_core(q, k, v, mask, float(scale)), 1, 2)
+
+
+def _masked_probabilities(q, k, mask, scale: float):
+    logits = (q @ jnp.swapaxes(k, -1, -2)) * jnp.asarray(scale, q.dtype)
+    if mask is not None:
+        logits = jnp.where(mask, logits, jnp.asarray(-0.7 * jnp.finfo(logits.dtype).max,
+                                                     logits.dtype))
+    return jax.nn.softmax(logits, axis=-1)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(4,))
+def _attention_core(q, k, v, mask, scale: float):
+    """`softmax(mask(q k^T * scale)) v` on `(B, heads, T, dim)` tensors, with the softmax
+    gradient written out (`p * (dp - sum(dp * p))`): autodiff through `jax.nn.softmax` and
+    the transposed einsums costs XLA:CPU a third more time."""
+    return _masked_probabilities(q, k, mask, scale) @ v
+
+
+def _attention_core_forward(q, k, v, mask, scale: float):
+    probs = _masked_probabilities(q, k, mask, scale)
+    return probs @ v, (q, k, v, mask, probs)
+
+
+def _attention_core_backward(scale: float, residuals, d_out):
+    q, k, v, mask, probs = residuals
+    d_value = jnp.swapaxes(probs, -1, -2) @ d_out
+    d_probs = d_out @ jnp.swapaxes(v, -1, -2)
+    d_logits = probs * (d_probs - jnp.sum(d_probs * probs, axis=-1, keepdims=True))
+    d_logits = d_logits * jnp.asarray(scale, d_logits.dtype)
+    if mask is not None:
+        d_logits = jnp.where(mask, d_logits, jnp.zeros((), d_logits.dtype))
+    mask_cotangent = None if mask is None else np.zeros(mask.shape, jax.dtypes.float0)
+    return d_logits @ k, jnp.swapaxes(d_logits, -1, -2) @ q, d_value, mask_cotangent
+
+
+_attention_core.defvjp(_attention_core_forward, _attention_core_backward)
