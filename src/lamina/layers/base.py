@@ -112,6 +112,9 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
         self._initial_weights = kwargs.get("weights")
         call_parameters = inspect.signature(self.call).parameters
         self._call_has_training = "training" in call_parameters
+        training = call_parameters.get("training")
+        self._call_training_default = None if training is None or not isinstance(
+            training.default, bool) else training.default
         self._call_has_mask = "mask" in call_parameters
 
     # -- building and calling ----------------------------------------------------------------
@@ -150,10 +153,10 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
         self._maybe_build(shape)
         if self.input_spec is not None and _is_shape(shape):
             self.input_spec.check(self, shape)
-        with call_context.call_scope(training) as scope:
+        with call_context.call_scope(training, self._call_training_default) as scope:
             if scope.outermost:
                 self._clear_losses()
-            if self._call_has_training:
+            if self._call_has_training and scope.training is not None:
                 kwargs["training"] = bool(scope.training)
             outputs = self._run_call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:

@@ -21,18 +21,22 @@ def _stack() -> list:
     return _local.stack
 
 
-class call_scope:  # noqa: N801 - used as `with call_scope(layer, training) as training:`
-    """Enter one layer call; yields the `training` value the call should use (its own, else
-    the enclosing call's)."""
+class call_scope:  # noqa: N801 - used as `with call_scope(training, default) as scope:`
+    """Enter one layer call; `scope.training` is the value the call should use, in Keras's
+    order: its own argument, else the enclosing call's, else the default of the layer's `call`
+    signature (`training=True` in the augmentation layers), which nested calls then inherit."""
 
-    def __init__(self, training):
+    def __init__(self, training, default=None):
         self.training = training
+        self.default = default
 
     def __enter__(self):
         stack = _stack()
         self.outermost = not stack
         if self.training is None and stack:
             self.training = stack[-1]
+        if self.training is None:
+            self.training = self.default
         stack.append(self.training)
         return self
 

@@ -6,6 +6,7 @@ import jax.numpy as jnp
 
 from lamina import errors
 from lamina.layers.base import Layer
+from lamina.layers.wrapper import Wrapper
 from lamina.layers.recurrent_base import deserialize_layer, serialize_layer
 
 __all__ = ["Bidirectional", "TimeDistributed"]
@@ -138,7 +139,7 @@ class Bidirectional(Layer):
         return super().from_config(config)
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies `layer` to every time step (axis 1) of its input, with shared weights.
 
     The time axis folds into the batch axis for one call of `layer`; layers that compute batch
@@ -147,12 +148,11 @@ class TimeDistributed(Layer):
     supports_masking = True
 
     def __init__(self, layer: Layer, **kwargs):
-        super().__init__(**kwargs)
         if not isinstance(layer, Layer):
             raise errors.ConfigError(errors.message(
-                "wraps a layer.", where=errors.layer_label(self), got=f"layer={layer!r}",
+                "wraps a layer.", where="Layer TimeDistributed", got=f"layer={layer!r}",
                 fix="Pass e.g. layers.Dense(8)."))
-        self.layer = layer
+        super().__init__(layer, **kwargs)
 
     def _child_shape(self, input_shape) -> tuple:
         if len(input_shape) < 3:

@@ -35,5 +35,7 @@ class Wrapper(Layer):
         from lamina.saving.deserialization import deserialize_keras_object
 
         config = dict(config)
-        layer = deserialize_keras_object(config.pop("layer"), custom_objects=custom_objects)
+        layer = config.pop("layer")
+        if not isinstance(layer, Layer):
+            layer = deserialize_keras_object(layer, custom_objects=custom_objects)
         return cls(layer, **config)

@@ -1,5 +1,4 @@
-"""Preprocessing layers: Rescaling, CenterCrop, Resizing (Normalization lives in
-preprocessing_normalization.py and is re-exported here).
+"""Preprocessing layers: Rescaling, CenterCrop, Resizing.
 
 Images resize through `jax.image.resize` without antialiasing, as Keras's JAX backend does, so
 outputs agree with Keras's to float rounding.
@@ -13,9 +12,8 @@ import numpy as np
 
 from lamina import config, errors
 from lamina.layers.base import Layer
-from lamina.layers.preprocessing_normalization import Normalization
 
-__all__ = ["CenterCrop", "Normalization", "Rescaling", "Resizing"]
+__all__ = ["CenterCrop", "Rescaling", "Resizing"]
 
 INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
 
