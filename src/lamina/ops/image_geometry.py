@@ -140,19 +140,27 @@ def elastic_transform(images, alpha: float = 20.0, sigma: float = 5.0,
     An integer `seed` draws the same noise as Keras 3's JAX backend (which, like this op,
     uses one field for both the x and y displacement).
     """
+    return elastic_displace(images, _keras_key(seed), alpha, sigma, int(6 * float(sigma)) | 1,
+                            interpolation, fill_mode, fill_value, data_format)
+
+
+def elastic_displace(images, key, alpha, sigma, kernel_size: int,
+                     interpolation: str = "bilinear", fill_mode: str = "reflect",
+                     fill_value=0.0, data_format=None):
+    """`elastic_transform` from a key, with the blur's `kernel_size` given, so that `alpha`
+    and `sigma` may be traced values (augmentation layers draw them inside the step)."""
     order = _order(interpolation)
     _check_fill_mode(fill_mode)
     images, restore = _as_batch(images)
-    return restore(_elastic(images, _keras_key(seed), alpha, float(sigma), order, fill_mode,
+    return restore(_elastic(images, key, alpha, sigma, int(kernel_size), order, fill_mode,
                             float(fill_value), _to_channels_last(data_format)))
 
 
-@functools.partial(jax.jit, static_argnums=(3, 4, 5, 6, 7))
-def _elastic(images, key, alpha, sigma: float, order: int, fill_mode: str, fill_value,
+@functools.partial(jax.jit, static_argnums=(4, 5, 6, 7, 8))
+def _elastic(images, key, alpha, sigma, size: int, order: int, fill_mode: str, fill_value,
              last: bool):
     height, width = images.shape[1:3] if last else images.shape[2:]
     noise = jax.random.normal(key, (images.shape[0], height, width), images.dtype) * sigma
-    size = int(6 * sigma) | 1
     axis = -1 if last else 1
     noise = gaussian_blur(jnp.expand_dims(noise, axis), (size, size), (sigma, sigma),
                           "channels_last" if last else "channels_first")

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import h5py
 
 from lamina import errors
-from lamina.saving import sniff, weights_h5
+from lamina.saving import assets, sniff, weights_h5
 from lamina.saving.atomic import atomic_write
 from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
 
@@ -52,6 +52,7 @@ def save(model, filepath: str, include_optimizer: bool = True) -> None:
             archive.writestr(METADATA, json.dumps(metadata()))
             archive.writestr(CONFIG, json.dumps(config))
             archive.writestr(WEIGHTS, buffer.getvalue())
+            assets.write_assets(archive, model)
 
 
 def read_json(archive: zipfile.ZipFile, name: str, path: str) -> Any:
@@ -103,4 +104,5 @@ def load(path: str, custom_objects: Mapping[str, Any] | None = None, compile: bo
             raise type(exc)(f"{path}: {exc}") from None
         with open_weights(archive, path) as f:
             weights_h5.read_weights(f, model, path)
+        assets.read_assets(archive, model, path)
     return model

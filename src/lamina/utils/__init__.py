@@ -8,6 +8,7 @@ from lamina.config import (disable_interactive_logging, enable_interactive_loggi
 from lamina.datasets.download import get_file
 from lamina.random import set_random_seed
 from lamina.training.progbar import Progbar
+from lamina.utils.audio_dataset import audio_dataset_from_directory
 from lamina.utils.config_dict import Config
 from lamina.utils.dataset import split_dataset
 from lamina.utils.directory import (DirectoryDataset, image_dataset_from_directory,
@@ -28,7 +29,8 @@ _FROM_SAVING = ("CustomObjectScope", "custom_object_scope", "deserialize_keras_o
                 "register_keras_serializable", "serialize_keras_object")
 
 __all__ = ["CustomObjectScope", "Config", "DirectoryDataset", "Progbar", "PyDataset", "Sequence",
-           "array_to_img", "clear_session", "custom_object_scope", "deserialize_keras_object",
+           "array_to_img", "audio_dataset_from_directory", "clear_session",
+           "custom_object_scope", "deserialize_keras_object",
            "disable_interactive_logging", "enable_interactive_logging", "get_custom_objects",
            "get_file", "get_registered_name", "get_registered_object", "get_source_inputs",
            "image_dataset_from_directory", "img_to_array", "is_interactive_logging_enabled",

@@ -85,8 +85,9 @@ class DirectoryDataset(PyDataset):
 
     def __init__(self, file_paths: list[str], labels, load: Callable[[str], np.ndarray],
                  batch_size: int | None, label_mode: str | None, class_names, shuffle: bool,
-                 seed: int | None):
+                 seed: int | None, collate: Callable[[list], np.ndarray] = np.stack):
         super().__init__()
+        self._collate = collate  # joins a batch's decoded files (audio pads to the longest)
         self.file_paths = list(file_paths)
         self.labels = labels
         self.class_names = class_names
@@ -105,7 +106,7 @@ class DirectoryDataset(PyDataset):
             raise IndexError(f"batch index {index} out of range for {len(self)} batches")
         step = self.batch_size or 1
         picked = self._order[index * step:(index + 1) * step]
-        x = np.stack([self._load(self.file_paths[i]) for i in picked])
+        x = self._collate([self._load(self.file_paths[i]) for i in picked])
         if self.labels is None or self.label_mode is None:
             return x[0] if self.batch_size is None else x
         y = self._encode(np.asarray(self.labels)[picked])
@@ -152,7 +153,8 @@ def _check_args(label_mode, labels, class_names, validation_split, subset, shuff
 
 
 def _from_directory(directory, labels, label_mode, class_names, batch_size, shuffle, seed,
-                    validation_split, subset, follow_links, verbose, formats, load, what):
+                    validation_split, subset, follow_links, verbose, formats, load, what,
+                    collate: Callable[[list], np.ndarray] = np.stack):
     _check_args(label_mode, labels, class_names, validation_split, subset, shuffle, seed)
     if labels is None:
         label_mode = None
@@ -177,7 +179,7 @@ def _from_directory(directory, labels, label_mode, class_names, batch_size, shuf
             raise errors.DataError(f"No {what} files found in directory {directory}. Allowed "
                                    f"formats: {formats}")
         return DirectoryDataset(part_paths, part_labels, load, batch_size, label_mode, names,
-                                shuffle, seed)
+                                shuffle, seed, collate)
 
     if subset == "both":
         return [make("training"), make("validation")]

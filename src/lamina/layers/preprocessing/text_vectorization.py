@@ -1,0 +1,253 @@
+"""TextVectorization: Keras's text-to-indices layer (standardize, split, ngrams, then a
+StringLookup with mask token ""), on the host with Python strings as Keras does with tf.strings:
+`lower` lowercases ASCII letters only, punctuation is ASCII punctuation, whitespace splitting
+uses ASCII whitespace, character splitting yields Unicode code points."""
+
+from __future__ import annotations
+
+import re
+
+import jax.numpy as jnp
+import numpy as np
+
+from lamina.layers.base import Layer, is_symbolic
+from lamina.layers.preprocessing.lookup_utils import adapt_batches, encode
+from lamina.layers.preprocessing.string_lookup import StringLookup
+
+__all__ = ["TextVectorization"]
+
+_PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
+_WHITESPACE = re.compile(r"[ \t\n\r\v\f]+")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _choice(value, name: str, allowed: tuple) -> None:
+    if value is None or callable(value) or value in allowed:
+        return
+    raise ValueError(f"Invalid value for argument {name}. Expected one of "
+                     f"{list(allowed) + [None]} or a callable. Received: {name}={value}")
+
+
+def _ngrams(tokens: list, widths: tuple) -> list:
+    """tf.strings.ngrams with separator " " and no padding: all width-n grams, n in order."""
+    return [" ".join(tokens[i:i + n]) for n in widths for i in range(len(tokens) - n + 1)]
+
+
+def _dense_ngrams(texts: np.ndarray, widths: tuple) -> np.ndarray:
+    """n-grams along the last axis of unsplit texts (what tf.strings.ngrams does there)."""
+    rows = texts.reshape(-1, texts.shape[-1]) if texts.ndim else texts.reshape(1, 1)
+    grams = [_ngrams([str(t) for t in row], widths) for row in rows]
+    out = np.empty((len(grams), len(grams[0]) if grams else 0), dtype=object)
+    for i, row in enumerate(grams):
+        out[i, :] = row
+    return out.reshape(texts.shape[:-1] + (out.shape[-1],))
+
+
+class TextVectorization(Layer):
+    """Turns raw strings into token indices or multi_hot / count / tf_idf vectors."""
+
+    def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
+                 split="whitespace", ngrams=None, output_mode="int",
+                 output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
+                 idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None,
+                 **kwargs):
+        if sparse or ragged:
+            raise ValueError("`sparse=True` and `ragged=True` can only be used with the "
+                             f"TensorFlow backend. Received: sparse={sparse}, ragged={ragged}")
+        _choice(standardize, "standardize",
+                ("lower_and_strip_punctuation", "lower", "strip_punctuation"))
+        _choice(split, "split", ("whitespace", "character"))
+        output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
+        _choice(output_mode, "output_mode", ("int", "multi_hot", "count", "tf_idf"))
+        if output_mode is None or callable(output_mode):
+            raise ValueError(f"Invalid value for argument output_mode. Received: "
+                             f"output_mode={output_mode}")
+        if not (ngrams is None or isinstance(ngrams, int) or isinstance(ngrams, tuple)
+                and all(isinstance(item, int) for item in ngrams)):
+            raise ValueError("`ngrams` must be None, an integer, or a tuple of integers. "
+                             f"Received: ngrams={ngrams}")
+        if output_mode == "int" and not (output_sequence_length is None
+                                         or isinstance(output_sequence_length, int)):
+            raise ValueError("`output_sequence_length` must be either None or an integer when "
+                             "`output_mode` is 'int'. Received: "
+                             f"output_sequence_length={output_sequence_length}")
+        if output_mode != "int" and output_sequence_length is not None:
+            raise ValueError("`output_sequence_length` must not be set if `output_mode` is "
+                             f"not 'int'. Received output_sequence_length="
+                             f"{output_sequence_length}.")
+        self._standardize, self._split, self._ngrams_arg = standardize, split, ngrams
+        self._ngrams = tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else ngrams
+        self._output_mode, self._output_sequence_length = output_mode, output_sequence_length
+        self._ragged, self._encoding = ragged, encoding
+        has_vocab = kwargs.pop("has_input_vocabulary", vocabulary is not None)
+        vocabulary_size = kwargs.pop("vocabulary_size", None)
+        super().__init__(name=name, **kwargs)
+        self._lookup_layer = StringLookup(
+            max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
+            pad_to_max_tokens=pad_to_max_tokens, mask_token="", output_mode=output_mode,
+            has_input_vocabulary=has_vocab, encoding=encoding, vocabulary_size=vocabulary_size)
+        self.built = True
+
+    # -- text processing ------------------------------------------------------------------------
+    def _standardize_texts(self, texts: np.ndarray) -> np.ndarray:
+        if callable(self._standardize):
+            return np.asarray(self._standardize(texts.astype(str)), dtype=object)
+        out = texts.reshape(-1).copy()
+        for i, text in enumerate(out):
+            if self._standardize in ("lower", "lower_and_strip_punctuation"):
+                text = text.translate(_ASCII_LOWER)
+            if self._standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
+                text = _PUNCTUATION.sub("", text)
+            out[i] = text
+        return out.reshape(texts.shape)
+
+    def _split_texts(self, texts: np.ndarray) -> list:
+        if texts.ndim > 1:
+            if texts.shape[-1] != 1:
+                raise ValueError("When using `TextVectorization` to tokenize strings, the input "
+                                 "rank must be 1 or the last shape dimension must be 1. "
+                                 f"Received: inputs.shape={texts.shape} with rank={texts.ndim}")
+            texts = texts[..., 0]
+        if callable(self._split):
+            return [[_text(t, self._encoding) for t in row]
+                    for row in self._split(texts.astype(str))]
+        if self._split == "whitespace":
+            return [[t for t in _WHITESPACE.split(text) if t] for text in texts.reshape(-1)]
+        return [list(text) for text in texts.reshape(-1)]
+
+    def _preprocess(self, inputs):
+        """Standardized, split and n-grammed tokens: a list of token lists when splitting,
+        else an object array of strings."""
+        texts = np.asarray(inputs, dtype=object)
+        texts = np.vectorize(lambda t: _text(t, self._encoding), otypes=[object])(texts) \
+            if texts.size else texts
+        texts = self._standardize_texts(texts) if self._standardize is not None else texts
+        if self._split is None:
+            return _dense_ngrams(texts, self._ngrams) if self._ngrams is not None else texts
+        rows = self._split_texts(texts)
+        return [_ngrams(r, self._ngrams) for r in rows] if self._ngrams is not None else rows
+
+    # -- call -----------------------------------------------------------------------------------
+    def __call__(self, inputs, *args, **kwargs):
+        if is_symbolic(inputs):
+            return super().__call__(inputs, *args, **kwargs)
+        return self.call(inputs)
+
+    def call(self, inputs):
+        if np.ndim(inputs) == 0 and self._split is not None:  # one text: Keras's 1-D output
+            return self.call([inputs])[0]
+        tokens = self._preprocess(inputs)
+        if isinstance(tokens, np.ndarray):
+            if self._output_mode != "int":
+                return self._lookup_layer(tokens)
+            out = np.asarray(self._lookup_layer(tokens))
+            if self._output_sequence_length is not None:
+                out = out[..., :self._output_sequence_length]
+                pad = self._output_sequence_length - out.shape[-1]
+                out = np.pad(out, [(0, 0)] * (out.ndim - 1) + [(0, pad)])
+            return jnp.asarray(out)
+        return self._rows_output(tokens)
+
+    def _rows_output(self, rows: list) -> jnp.ndarray:
+        """Token rows of different lengths looked up at once, then padded with 0 to
+        `output_sequence_length` (int) or encoded per row (multi_hot / count / tf_idf)."""
+        lookup = self._lookup_layer
+        lengths = [len(r) for r in rows]
+        flat = lookup._tokens_of([t for r in rows for t in r])
+        ids = lookup._lookup(flat) if flat.size else np.zeros(0, np.int64)
+        starts = np.cumsum([0] + lengths[:-1])
+        if self._output_mode == "int":
+            width = self._output_sequence_length
+            width = max(lengths, default=0) if width is None else width
+            out = np.zeros((len(rows), width), np.int32)
+            for i, (start, n) in enumerate(zip(starts, lengths)):
+                out[i, :min(n, width)] = ids[start:start + min(n, width)]
+            return jnp.asarray(out)
+        padded = np.full((len(rows), max(lengths, default=0)), -1, np.int64)
+        for i, (start, n) in enumerate(zip(starts, lengths)):
+            padded[i, :n] = ids[start:start + n]
+        return jnp.asarray(encode(padded, self._output_mode, lookup._output_depth(),
+                                  lookup.idf_weights))
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        if self._output_mode == "int":
+            return (input_shape[0], self._output_sequence_length)
+        if self._split is None:
+            input_shape = tuple(input_shape) + (1,) if len(input_shape) <= 1 else input_shape
+        else:
+            input_shape = tuple(input_shape) + (None,)
+        return self._lookup_layer.compute_output_shape(input_shape)
+
+    def compute_output_dtype(self, input_dtype) -> str:
+        return "float32" if self._output_mode == "tf_idf" else "int32"
+
+    # -- vocabulary, adapt, config --------------------------------------------------------------
+    def adapt(self, data, batch_size=None, steps=None) -> None:
+        """Build the vocabulary from `data`: an array or list of strings (one batch), or an
+        iterable of batches such as a generator (at most `steps` of them)."""
+        self.reset_state()
+        for batch in adapt_batches(data, steps, lambda d: np.asarray(d, dtype=object)):
+            self.update_state(batch)
+        self.finalize_state()
+
+    def update_state(self, data) -> None:
+        tokens = self._preprocess(data)
+        self._lookup_layer.update_state(tokens if isinstance(tokens, list) else
+                                        np.asarray(tokens))
+
+    def finalize_state(self) -> None:
+        self._lookup_layer.finalize_state()
+
+    def reset_state(self) -> None:
+        self._lookup_layer.reset_state()
+
+    def get_vocabulary(self, include_special_tokens: bool = True) -> list:
+        """The vocabulary; with special tokens ("" and "[UNK]"), a term's position is its index."""
+        return self._lookup_layer.get_vocabulary(include_special_tokens)
+
+    def vocabulary_size(self) -> int:
+        return self._lookup_layer.vocabulary_size()
+
+    def set_vocabulary(self, vocabulary, idf_weights=None) -> None:
+        """Set the vocabulary (list, array or file path) and, for tf_idf, the IDF weights."""
+        self._lookup_layer.set_vocabulary(vocabulary, idf_weights=idf_weights)
+
+    def get_config(self) -> dict:
+        lookup = self._lookup_layer
+        listify = lambda x: x.tolist() if isinstance(x, np.ndarray) else x  # noqa: E731
+        return {**super().get_config(), "max_tokens": lookup.max_tokens,
+                "standardize": self._standardize, "split": self._split,
+                "ngrams": self._ngrams_arg, "output_mode": self._output_mode,
+                "output_sequence_length": self._output_sequence_length,
+                "pad_to_max_tokens": lookup.pad_to_max_tokens, "sparse": lookup.sparse,
+                "ragged": self._ragged, "vocabulary": listify(lookup.input_vocabulary),
+                "idf_weights": listify(lookup.input_idf_weights), "encoding": self._encoding,
+                "vocabulary_size": self.vocabulary_size()}
+
+    @classmethod
+    def from_config(cls, config: dict) -> TextVectorization:
+        config = dict(config)
+        if isinstance(config.get("ngrams"), list):
+            config["ngrams"] = tuple(config["ngrams"])
+        return super().from_config(config)
+
+    def save_own_variables(self, store) -> None:
+        self._lookup_layer.save_own_variables(store)
+
+    def load_own_variables(self, store) -> None:
+        self._lookup_layer.load_own_variables(store)
+
+    def save_assets(self, dir_path: str) -> None:
+        self._lookup_layer.save_assets(dir_path)
+
+    def load_assets(self, dir_path: str) -> None:
+        self._lookup_layer.load_assets(dir_path)
+
+
+def _text(value, encoding: str) -> str:
+    if isinstance(value, bytes):
+        return value.decode(encoding)
+    if isinstance(value, (str, np.str_)):
+        return str(value)
+    raise TypeError(f"TextVectorization expects strings (str or bytes). Received: {value!r} "
+                    f"of type {type(value).__name__}.")
