@@ -63,6 +63,7 @@ def test_checklist_lists_every_target_with_its_ratio_and_verdict():
         "- [ ] LSTM steady epoch <= 1.0x PyTorch nn.LSTM: not measured",
         "- [ ] Transformer steady epoch <= 0.7x Keras-JAX: not measured",
         "- [ ] Transformer steady epoch <= 1.0x PyTorch loop: not measured",
+        "- [ ] augmentation front end adds <= 25% to lamina's CNN steady epoch: not measured",
         "- [ ] import lamina <= 0.7x import keras: measured 0.80x (missed)",
         "- [ ] process start to end of first MLP epoch <= 0.7x Keras-JAX: not measured",
         "- [x] single-sample predict <= 0.1x Keras-JAX: measured 0.05x (met)",
@@ -120,13 +121,13 @@ def test_document_has_every_section_in_order():
 def test_quick_and_full_plans_differ_only_in_parameters():
     quick = run.make_plan(run.parse_args(["--quick"]))
     assert (quick.reps, quick.epochs, quick.train_limit) == (
-        1, {"mlp": 2, "cnn": 2, "lstm": 2, "transformer": 2},
-        {"mlp": 0, "cnn": 10000, "lstm": 10000, "transformer": 1000})
+        1, {"mlp": 2, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2},
+        {"mlp": 0, "cnn": 10000, "augment": 10000, "lstm": 10000, "transformer": 1000})
     full = run.make_plan(run.parse_args([]))
     assert (full.reps, full.epochs, full.train_limit, full.workloads) == (
-        3, {"mlp": 3, "cnn": 2, "lstm": 2, "transformer": 2},
-        {"mlp": 0, "cnn": 0, "lstm": 0, "transformer": 5000},
-        ("mlp", "cnn", "lstm", "transformer"))
+        3, {"mlp": 3, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2},
+        {"mlp": 0, "cnn": 0, "augment": 0, "lstm": 0, "transformer": 5000},
+        ("mlp", "cnn", "augment", "lstm", "transformer"))
     chosen = run.make_plan(run.parse_args(["--reps", "2", "--epochs", "4", "--only", "lstm,mlp"]))
     assert (chosen.reps, chosen.epochs["cnn"], chosen.workloads) == (2, 4, ("mlp", "lstm"))
 
@@ -145,10 +146,18 @@ def test_jax_scan_passes_its_chunk_per_workload():
     assert "--chunk" not in lamina.argv("cnn")
 
 
-def test_hand_written_jax_loops_skip_the_transformer():
-    runs = {c.name: "transformer" in c.workloads for c in run.CONTENDERS}
-    assert runs == {"lamina": True, "keras-jax": True, "tf-keras": True, "torch": True,
-                    "jax-step": False, "jax-scan": False}
+def test_hand_written_loops_skip_what_they_do_not_implement():
+    runs = {c.name: ("transformer" in c.workloads, "augment" in c.workloads)
+            for c in run.CONTENDERS}
+    assert runs == {"lamina": (True, True), "keras-jax": (True, True),
+                    "tf-keras": (True, True), "torch": (True, False),
+                    "jax-step": (False, False), "jax-scan": (False, False)}
+
+
+def test_augmentation_target_compares_lamina_with_its_own_plain_cnn():
+    table = {"lamina": {"augment_epoch_wall": 12.0, "cnn_epoch_wall": 10.0}}
+    target = next(t for t in report.TARGETS if t.measure == "augment_epoch_wall")
+    assert report.check(target, table) == (pytest.approx(1.2), "met")
 
 
 def test_synthetic_reviews_are_fixed_and_carry_their_class_cues():

@@ -23,7 +23,7 @@ BATCH = 32
 LEARNING_RATE = 1e-3
 DROPOUT = 0.2  # the MLP's
 RESULT_TAG = "BENCH_RESULT "  # the parent reads the line that starts with this
-INPUT_SHAPES = {"mlp": (28, 28), "cnn": (28, 28, 1), "lstm": (28, 28),
+INPUT_SHAPES = {"mlp": (28, 28), "cnn": (28, 28, 1), "augment": (28, 28, 1), "lstm": (28, 28),
                 "transformer": (tokens.SEQ_LEN,)}
 TRANSFORMER = {"vocab": tokens.VOCAB, "seq_len": tokens.SEQ_LEN, "embed_dim": 128, "heads": 4,
                "key_dim": 32, "ff_dim": 128, "blocks": 2, "dropout": 0.1, "epsilon": 1e-6,

@@ -76,12 +76,15 @@ def build(keras: ModuleType, workload: str):
 def sequential(keras: ModuleType, workload: str):
     """The tutorial's MLP, CNN or LSTM as a Sequential model."""
     layers = keras.layers
+    cnn = [layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
+           layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
+           layers.Flatten(), layers.Dense(128, activation="relu")]
     body = {
         "mlp": [layers.Flatten(), layers.Dense(128, activation="relu"),
                 layers.Dropout(child.DROPOUT), layers.Dense(64, activation="relu")],
-        "cnn": [layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
-                layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
-                layers.Flatten(), layers.Dense(128, activation="relu")],
+        "cnn": cnn,
+        "augment": [layers.RandomFlip("horizontal"), layers.RandomRotation(0.1),
+                    layers.RandomZoom(0.1), *cnn],
         "lstm": [layers.LSTM(128)],
     }[workload]
     return keras.Sequential([layers.Input(child.INPUT_SHAPES[workload]), *body,
