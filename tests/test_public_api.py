@@ -57,9 +57,6 @@ LEFT_OUT: dict[str, str] = {
     "optimizers.legacy": I23 + "; in Keras 3 a stub whose optimizers raise ImportError",
     "layers.TFSMLayer": "TensorFlow-only (wraps a TF SavedModel)",
     "layers.TorchModuleWrapper": "PyTorch-only (wraps a torch.nn.Module)",
-    "layers.AugMix": I21,
-    "layers.ContrastLimitedAdaptiveHistogramEqualization": I21, "layers.MaxNumBoundingBoxes": I21,
-    "layers.RandAugment": I21,
 }
 
 #: What issue 19 itself builds: never in LEFT_OUT ("namespace.*" means all of its names).

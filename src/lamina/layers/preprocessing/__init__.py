@@ -15,3 +15,6 @@ from lamina.layers.preprocessing.image_geometric import *  # noqa: F401,F403
 from lamina.layers.preprocessing.category_encoding import *  # noqa: F401,F403
 from lamina.layers.preprocessing.discretization import *  # noqa: F401,F403
 from lamina.layers.preprocessing.hashing import *  # noqa: F401,F403
+from lamina.layers.preprocessing.image_composite import *  # noqa: F401,F403
+from lamina.layers.preprocessing.image_boxes_count import *  # noqa: F401,F403
+from lamina.layers.preprocessing.image_clahe import *  # noqa: F401,F403
