@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import jax.numpy as jnp
 import optax
 
-from lamina.optimizers.adam import KerasAdamState, _moving_average, _power
+from lamina.optimizers.adam import KerasAdamState, _AdamFamily, _moving_average, _power
 from lamina.optimizers.base import Optimizer, interleave
 
 
@@ -44,16 +44,8 @@ def scale_by_keras_lamb(b1: float, b2: float, eps: float) -> optax.GradientTrans
     return optax.GradientTransformationExtraArgs(init, update)
 
 
-class Lamb(Optimizer):
+class Lamb(_AdamFamily):
     """Lamb: layer-wise adaptive large-batch optimization (Adam with a trust ratio)."""
-
-    _hyperparams = ("beta_1", "beta_2", "epsilon")
-
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
 
     def _rule(self) -> optax.GradientTransformationExtraArgs:
         return scale_by_keras_lamb(self.beta_1, self.beta_2, self.epsilon)

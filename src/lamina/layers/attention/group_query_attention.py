@@ -14,11 +14,11 @@ import math
 
 import jax.numpy as jnp
 
-from lamina import config, constraints, initializers, random, regularizers
+from lamina import config, random
 from lamina.layers import call_context
 from lamina.layers.attention import dot_product as core
 from lamina.layers.attention.einsum_dense import EinsumDense
-from lamina.layers.attention.multi_head_attention import MultiHeadAttention
+from lamina.layers.attention.multi_head_attention import MultiHeadAttention, projection_args_config
 from lamina.layers.base import LAYER_CLASSES, KerasTensor, Layer
 from lamina.variables import tracking_changed
 
@@ -169,15 +169,7 @@ class GroupedQueryAttention(Layer):
                 "head_dim": self.head_dim, "num_query_heads": self.num_query_heads,
                 "num_key_value_heads": self.num_key_value_heads, "use_bias": self.use_bias,
                 "use_gate": self.use_gate, "sliding_window": self.sliding_window,
-                "dropout": self.dropout,
-                "kernel_initializer": initializers.serialize(self._kernel_initializer),
-                "bias_initializer": initializers.serialize(self._bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self._bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self._activity_regularizer),
-                "kernel_constraint": constraints.serialize(self._kernel_constraint),
-                "bias_constraint": constraints.serialize(self._bias_constraint),
-                "seed": self.seed}
+                "dropout": self.dropout, **projection_args_config(self)}
 
 
 def _input_masks(query, value, key, query_mask, value_mask, key_mask) -> tuple:

@@ -232,15 +232,21 @@ class MultiHeadAttention(Layer):
                 "value_dim": self._value_dim, "dropout": self._dropout,
                 "use_bias": self._use_bias, "use_gate": self._use_gate,
                 "output_shape": self._output_shape, "attention_axes": self._attention_axes,
-                "sliding_window": self._sliding_window,
-                "kernel_initializer": initializers.serialize(self._kernel_initializer),
-                "bias_initializer": initializers.serialize(self._bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self._bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self._activity_regularizer),
-                "kernel_constraint": constraints.serialize(self._kernel_constraint),
-                "bias_constraint": constraints.serialize(self._bias_constraint),
-                "seed": self.seed}
+                "sliding_window": self._sliding_window, **projection_args_config(self)}
+
+
+def projection_args_config(layer: Layer) -> dict:
+    """The initializer / regularizer / constraint arguments an attention layer passes to its
+    projections, and its seed, as Keras serializes them (MultiHeadAttention and
+    GroupQueryAttention)."""
+    return {"kernel_initializer": initializers.serialize(layer._kernel_initializer),
+            "bias_initializer": initializers.serialize(layer._bias_initializer),
+            "kernel_regularizer": regularizers.serialize(layer._kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(layer._bias_regularizer),
+            "activity_regularizer": regularizers.serialize(layer._activity_regularizer),
+            "kernel_constraint": constraints.serialize(layer._kernel_constraint),
+            "bias_constraint": constraints.serialize(layer._bias_constraint),
+            "seed": layer.seed}
 
 
 def _check_key_value(value_shape: tuple, key_shape: tuple) -> None:
