@@ -98,8 +98,8 @@ def test_cutmix_factor_is_checked_like_keras():
 
 def test_pipeline_applies_layers_in_order_like_keras():
     def build(lib):
-        return lib.layers.Pipeline([lib.layers.Rescaling(0.5, offset=0.1),
-                                    lib.layers.CenterCrop(4, 4)])
+        return lib.layers.Pipeline([lib.layers.Rescaling(0.5, offset=0.1, name="rescale"),
+                                    lib.layers.CenterCrop(4, 4, name="crop")], name="pipe")
 
     theirs, ours = build(keras), build(lamina)
     assert ours.get_config() == theirs.get_config()

@@ -1,5 +1,9 @@
 """compile / fit / evaluate / predict: parity with Keras, History, engine behaviour."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -7,6 +11,22 @@ import lamina
 from lamina import layers
 
 keras = pytest.importorskip("keras")
+
+
+def in_fresh_process(request) -> bool:
+    """Run the calling test again in a fresh interpreter (True: it ran there and passed).
+
+    Compile counts belong to a process: in the full suite, state that earlier tests leave in
+    JAX made these counts read 0 (seen once in CI, not reproduced in halves of the suite), so
+    the tests that count compilations run alone."""
+    if os.environ.get("LAMINA_FRESH_PROCESS"):
+        return False
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", request.node.nodeid],
+        env={**os.environ, "LAMINA_FRESH_PROCESS": "1"}, capture_output=True, text=True,
+        cwd=request.config.rootpath)
+    assert result.returncode == 0, result.stdout[-4000:]
+    return True
 
 
 def mlp(lib, dropout=False, out=10, activation="softmax"):
@@ -140,7 +160,10 @@ def test_same_seed_gives_bit_identical_training():
 
 
 @pytest.mark.parametrize("steps_per_execution", [1, "auto"])
-def test_second_fit_compiles_nothing_and_partial_batch_does_not_recompile(steps_per_execution):
+def test_second_fit_compiles_nothing_and_partial_batch_does_not_recompile(steps_per_execution,
+                                                                          request):
+    if in_fresh_process(request):
+        return
     x, y = data(n=100)  # 3 full batches + 1 partial
     model = mlp(lamina)
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
@@ -160,7 +183,9 @@ def test_second_fit_compiles_nothing_and_partial_batch_does_not_recompile(steps_
     assert compiled() == first
 
 
-def test_small_predicts_share_a_few_compiled_shapes_and_match_call():
+def test_small_predicts_share_a_few_compiled_shapes_and_match_call(request):
+    if in_fresh_process(request):
+        return
     x, _ = data(n=100)
     model = mlp(lamina)
     for rows in (1, 3, 5, 17, 32, 2, 7, 1, 32):

@@ -10,8 +10,6 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from lamina import tree
-
 _PLAIN = (str, int, float, bool, type(None))
 
 #: Why no config could be recorded, for the error `get_config` raises (Keras's two cases).
@@ -39,6 +37,8 @@ def record(cls: type, args: tuple, kwargs: dict) -> tuple[dict | None, str | Non
         elif p.kind is inspect.Parameter.VAR_POSITIONAL and config.pop(p.name, ()):
             return None, POSITIONAL_ONLY
     config.pop("name", None)
+    from lamina import tree  # deferred: `lamina.tree` is a lazy submodule
+
     try:
         plain = all(isinstance(v, _PLAIN) for v in tree.flatten(config))
     except TypeError:
