@@ -95,7 +95,28 @@ def transformed_point(x, y, transform):
     return (a0 * x + a1 * y + a2) / k, (b0 * x + b1 * y + b2) / k
 
 
-class AffineImageLayer(BaseImagePreprocessingLayer):
+class WarpingLayer(BaseImagePreprocessingLayer):
+    """A layer that moves pixels: images warp with the layer's interpolation, segmentation
+    masks with `nearest` (so classes stay integers); subclasses write `_warp`."""
+
+    def transform_images(self, images, transformation, training: bool = True):
+        images = jnp.asarray(images).astype(self.dtype)
+        if training and transformation is not None:
+            images = self._warp(images, transformation, self.interpolation)
+        return images
+
+    def transform_segmentation_masks(self, segmentation_masks, transformation,
+                                     training: bool = True):
+        masks = jnp.asarray(segmentation_masks)
+        if training and transformation is not None:
+            masks = self._warp(masks, transformation, "nearest")
+        return masks
+
+    def _warp(self, images, transformation, interpolation: str):
+        raise NotImplementedError
+
+
+class AffineImageLayer(WarpingLayer):
     """Base of the layers that warp each image by its own affine matrix.
 
     Subclasses draw the transformation and write `transform_matrix(transformation, shape)`.
@@ -114,20 +135,6 @@ class AffineImageLayer(BaseImagePreprocessingLayer):
     def transform_matrix(self, transformation, shape):
         """(batch, 8) transforms for images of `shape` (batched)."""
         raise NotImplementedError
-
-    def transform_images(self, images, transformation, training: bool = True):
-        images = jnp.asarray(images).astype(self.dtype)
-        if training and transformation is not None:
-            images = self._warp(images, transformation, self.interpolation)
-        return images
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation,
-                                     training: bool = True):
-        """Masks follow the images with `nearest` interpolation, so classes stay integers."""
-        masks = jnp.asarray(segmentation_masks)
-        if training and transformation is not None:
-            masks = self._warp(masks, transformation, "nearest")
-        return masks
 
     def _warp(self, images, transformation, interpolation: str):
         single = images.ndim == 3

@@ -9,14 +9,13 @@ import jax.numpy as jnp
 
 from lamina import random
 from lamina.layers.preprocessing import image_geometric_boxes as boxes_lib
-from lamina.layers.preprocessing.image_base import BaseImagePreprocessingLayer
 from lamina.layers.preprocessing.image_geometric_affine import (SUPPORTED_INTERPOLATION,
-                                                                image_size)
+                                                                WarpingLayer, image_size)
 
 __all__ = ["RandomElasticTransform", "RandomPerspective"]
 
 
-class RandomPerspective(BaseImagePreprocessingLayer):
+class RandomPerspective(WarpingLayer):
     """Random perspective warps; points outside the image are filled with `fill_value`."""
 
     _USE_BASE_FACTOR = False
@@ -51,15 +50,6 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         start = jnp.broadcast_to(corners, (batch, 4, 2))
         return {"apply_perspective": apply, "start_points": start,
                 "end_points": start + start * moves, "input_shape": tuple(images.shape)}
-
-    def transform_images(self, images, transformation, training: bool = True):
-        images = jnp.asarray(images).astype(self.dtype)
-        return self._warp(images, transformation, self.interpolation) if training else images
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation,
-                                     training: bool = True):
-        masks = jnp.asarray(segmentation_masks)
-        return self._warp(masks, transformation, "nearest") if training else masks
 
     def _warp(self, images, transformation, interpolation: str):
         if transformation is None:
@@ -110,7 +100,7 @@ def _moved(x, y, inverse):
     return moved[..., 0] / moved[..., 2], moved[..., 1] / moved[..., 2]
 
 
-class RandomElasticTransform(BaseImagePreprocessingLayer):
+class RandomElasticTransform(WarpingLayer):
     """Displace the pixels of each image (with a probability drawn from `factor`) by noise
     blurred with sigma = 5% and scaled by alpha = 10% of the image size, times a distortion
     drawn from `scale`; results are clipped to `value_range`. No bounding boxes, as in Keras.
@@ -158,15 +148,6 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
                                     seed=key)
         return {"apply_transform": apply, "distortion_factor": distortion,
                 "seed": random.draw_key(key)}
-
-    def transform_images(self, images, transformation, training: bool = True):
-        images = jnp.asarray(images).astype(self.dtype)
-        return self._warp(images, transformation, self.interpolation) if training else images
-
-    def transform_segmentation_masks(self, segmentation_masks, transformation,
-                                     training: bool = True):
-        masks = jnp.asarray(segmentation_masks)
-        return self._warp(masks, transformation, "nearest") if training else masks
 
     def _warp(self, images, transformation, interpolation: str):
         if transformation is None:
