@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-oldest-jax data bench bench-setup clean
+.PHONY: demo test test-applications test-oldest-jax data bench bench-setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ demo: $(STAMP) data
 
 test: $(STAMP) data
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q
+
+# Every keras.applications architecture against Keras (the default suite checks one per family).
+test-applications: $(STAMP)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q --applications-full tests/applications
 
 # Variables as tensors under the oldest JAX pyproject.toml allows (`make test` runs the newest).
 test-oldest-jax:

@@ -22,3 +22,18 @@ def fashion():
     from lamina.datasets import fashion_mnist
 
     return fashion_mnist.load_data()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--applications-full", action="store_true", default=False,
+                     help="also run every keras.applications architecture (make test-applications)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `applications_full` (every architecture, minutes each) run only on request."""
+    if config.getoption("--applications-full") or os.environ.get("LAMINA_APPLICATIONS_FULL"):
+        return
+    skip = pytest.mark.skip(reason="the full architecture corpus runs in `make test-applications`")
+    for item in items:
+        if "applications_full" in item.keywords:
+            item.add_marker(skip)

@@ -105,3 +105,58 @@ def test_clahe_matches_keras(kwargs, scale, data_format):
     if data_format == "channels_first":  # a single image, at inference too
         np.testing.assert_allclose(ours(images[0], training=False), theirs(images[0]),
                                    atol=1e-3 * scale)
+
+
+BOXES = {"boxes": np.array([[[1, 2, 9, 12], [3, 3, 6, 5]], [[0, 0, 15, 15], [4, 8, 12, 14]]],
+                           "float32"),
+         "labels": np.array([[0, 1], [1, 2]], "int32")}
+
+
+def rand_augment_pair(picks, bounding_box_format="xyxy"):
+    """Keras's and lamina's RandAugment, and a Keras transformation with the sub-layers
+    `picks` (indices into Keras's eleven) forced."""
+    kwargs = {"bounding_box_format": bounding_box_format, "num_ops": len(picks),
+              "factor": 0.9, "seed": 1}
+    theirs = keras.layers.RandAugment(**kwargs)
+    transformation = theirs.get_random_transformation({"images": IMAGES})
+    transformation["layer_idxes"] = np.array(picks)
+    return theirs, lamina.layers.RandAugment(**kwargs), transformation
+
+
+@pytest.mark.parametrize("picks,fmt", [([0], "xyxy"), ([1], "xyxy"), ([2], "xyxy"),
+                                       ([5], "xyxy"), ([0, 2], "xyxy"), ([0, 1], "rel_xyxy")])
+def test_rand_augment_moves_bounding_boxes_like_keras(picks, fmt):
+    theirs, ours, transformation = rand_augment_pair(picks, fmt)
+    boxes = dict(BOXES, boxes=BOXES["boxes"] / 16.0 if fmt == "rel_xyxy" else BOXES["boxes"])
+    expected = theirs.transform_bounding_boxes(dict(boxes), transformation)
+    got = ours.transform_bounding_boxes(dict(boxes), transformation)
+    np.testing.assert_allclose(got["boxes"], expected["boxes"], atol=1e-5)
+    np.testing.assert_array_equal(got["labels"], expected["labels"])
+
+
+def test_rand_augment_boxes_take_the_images_order():
+    # picks rotation (2) then shear (0): Keras's RandAugment would shear the boxes first;
+    # lamina's follow the image, i.e. Keras's RandomRotation then Keras's RandomShear
+    theirs, ours, transformation = rand_augment_pair([2, 0])
+    transforms = transformation["transforms"]
+    expected = theirs.random_rotation.transform_bounding_boxes(
+        dict(BOXES), transforms["random_rotation"])
+    expected = theirs.random_shear.transform_bounding_boxes(
+        dict(expected), transforms["random_shear"])
+    got = ours.transform_bounding_boxes(dict(BOXES), transformation)
+    np.testing.assert_allclose(got["boxes"], expected["boxes"], atol=1e-5)
+    np.testing.assert_array_equal(got["labels"], expected["labels"])
+
+
+def test_rand_augment_on_a_dict_with_boxes_is_seeded_and_inactive_at_inference():
+    data = {"images": IMAGES, "bounding_boxes": BOXES}
+    make = lambda: lamina.layers.RandAugment(bounding_box_format="xyxy", factor=0.9, seed=4)
+    first, second = make()(data, training=True), make()(data, training=True)
+    np.testing.assert_array_equal(first["bounding_boxes"]["boxes"],
+                                  second["bounding_boxes"]["boxes"])
+    assert first["bounding_boxes"]["boxes"].shape == (2, 2, 4)
+    assert first["bounding_boxes"]["labels"].dtype == np.int32
+    boxes = np.asarray(first["bounding_boxes"]["boxes"])
+    assert boxes.min() >= 0.0 and boxes.max() <= 16.0  # clipped to the image
+    still = make()(data, training=False)
+    np.testing.assert_array_equal(still["bounding_boxes"]["boxes"], BOXES["boxes"])

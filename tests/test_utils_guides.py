@@ -442,7 +442,7 @@ def test_serialization_names_are_lamina_saving_ones():
 
 
 def test_every_keras_utils_name_the_guides_use_exists():
-    not_here = {"FeatureSpace", "bounding_boxes", "legacy"}
+    not_here = {"legacy"}
     keras_names = {n for n in dir(keras.utils) if not n.startswith("_")}
     assert keras_names - set(dir(lamina.utils)) == not_here
 

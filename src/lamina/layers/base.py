@@ -45,9 +45,15 @@ def clear_session() -> None:
     _name_counts.clear()
 
 
+#: Names Keras gives text inputs; their data stays on the host (see models/host_stage.py).
+STRING_DTYPES = frozenset({"string", "str"})
+
+
 def standardize_dtype(dtype) -> str:
     if isinstance(dtype, dict):  # a Keras DTypePolicy config
         dtype = dtype.get("config", {}).get("name", config.floatx())
+    if dtype is str or (isinstance(dtype, str) and dtype in STRING_DTYPES):
+        return "string"
     return jnp.dtype(dtype or config.floatx()).name
 
 
@@ -176,7 +182,9 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
     def _symbolic_call(self, inputs, *args, training=None, mask=None, **kwargs):
         """Infer the outputs' shapes and record the call as a node of the model graph."""
         from lamina.models.graph import record_node
+        from lamina.models.host_stage import check_takes_strings
 
+        check_takes_strings(self, (inputs, args))
         outputs = self.compute_output_spec(inputs, *args, **kwargs)
         if isinstance(inputs, KerasTensor) and isinstance(outputs, KerasTensor):
             call_context.set_keras_mask(outputs, self._symbolic_mask(inputs, mask))

@@ -10,10 +10,11 @@ from lamina.layers.base import LAYER_CLASSES, KerasTensor, Layer
 from lamina.layers.core import InputLayer
 from lamina.layers.tensor_ops import TensorOperation
 from lamina.models import graph
+from lamina.models.host_stage import HostStagedCall, call_starts, host_stage
 from lamina.models.model import Model
 
 
-class Functional(Model):
+class Functional(HostStagedCall, Model):
     """A model defined by its input and output tensors (single, list or dict of each)."""
 
     def __init__(self, inputs, outputs, name: str | None = None, trainable: bool = True,
@@ -77,6 +78,9 @@ class Functional(Model):
         (None) axes besides the batch, the ones `x` gives (traced abstractly, no FLOPs)."""
         shapes = [t.shape for t in self._outputs]
         if any(d is None for shape in shapes for d in shape[1:]):
+            stage = host_stage(self)
+            if stage is not None:  # strings: probe with what the host stage makes of a row
+                x = stage.run(self, jax.tree_util.tree_map(lambda a: a[:1], x))
             probes = jax.tree_util.tree_map(
                 lambda a: jax.ShapeDtypeStruct(np.shape(a), np.result_type(a)), x)
             out = jax.eval_shape(lambda v: graph.flatten(self.call(v)), probes)
@@ -85,9 +89,9 @@ class Functional(Model):
 
     # -- calling -----------------------------------------------------------------------------
     def call(self, inputs, training=None, mask=None):
-        values = self._flatten_inputs(inputs)
+        starts, values = call_starts(self, inputs, self._inputs, self._flatten_inputs)
         masks = graph.flatten(mask) if mask is not None else None
-        outputs = graph.run(self._nodes_by_depth, self._inputs, values, self._outputs,
+        outputs = graph.run(self._nodes_by_depth, starts, values, self._outputs,
                             training, masks)
         return graph.pack_like(self._outputs_struct, outputs)
 

@@ -219,7 +219,8 @@ def adjust_rank(value, tensor: KerasTensor):
         return value
     if rank_adjustable(shape, tensor.shape):
         squeeze = len(shape) > len(tensor.shape)
-        return jnp.squeeze(value, -1) if squeeze else jnp.expand_dims(value, -1)
+        xp = np if isinstance(value, np.ndarray) and value.dtype.kind in "OSU" else jnp  # text
+        return xp.squeeze(value, -1) if squeeze else xp.expand_dims(value, -1)
     raise errors.ShapeError(
         f"Invalid input shape for input {value.__class__.__name__} with name '{tensor.name}'. "
         f"Expected shape {tensor.shape}, but input has incompatible shape {shape}. Give the "

@@ -9,15 +9,17 @@ model's evaluator; so `model.inputs`, `layer.output` and feature extraction with
 from __future__ import annotations
 
 import jax
+import numpy as np
 
 from lamina.layers.base import KerasTensor, Layer, dtype_policy_config
 from lamina.layers.core import InputLayer
 from lamina.models import graph
 from lamina.models.functional import takes_adjusted_rank
+from lamina.models.host_stage import HostStagedCall, call_starts
 from lamina.models.model import Model
 
 
-class Sequential(Model):
+class Sequential(HostStagedCall, Model):
     """`Sequential([layers...])` or `.add()` one layer at a time, like `keras.Sequential`."""
 
     def __init__(self, layers=None, trainable: bool = True, name: str | None = None, **kwargs):
@@ -29,6 +31,7 @@ class Sequential(Model):
         self._graph_outputs: list[KerasTensor] = []
         self._input_batch_shape: tuple | None = None
         self._output_shapes: dict[int, tuple] = {}
+        self._data_dtype: str | None = None  # "string" once built from text data
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_build_from_known_shape()
@@ -107,7 +110,8 @@ class Sequential(Model):
             return self._input_layer
         current = self._graph_input_layer
         if current is None or current.batch_shape != shape:
-            current = self._graph_input_layer = InputLayer(batch_shape=shape)
+            current = self._graph_input_layer = InputLayer(batch_shape=shape,
+                                                           dtype=self._data_dtype)
         return current
 
     def _maybe_build(self, input_shape) -> None:
@@ -115,14 +119,18 @@ class Sequential(Model):
             self.build((None, *tuple(input_shape)[1:]))
 
     def _ensure_built_for(self, x) -> None:
+        if not self.built and self._graph_input_layer is None:  # text data: a string Input
+            kind = np.asarray(jax.tree_util.tree_leaves(x)[0]).dtype.kind
+            self._data_dtype = "string" if kind in "OSU" else None
         if not takes_adjusted_rank(self, x):
             super()._ensure_built_for(x)
 
     def call(self, inputs, training=None, mask=None):
         if not self.built:
             self._maybe_build(jax.tree_util.tree_leaves(inputs)[0].shape)
-        return graph.run(self._nodes_by_depth, self._graph_inputs, [inputs],
-                         self._graph_outputs, training, [mask])[0]
+        starts, values = call_starts(self, inputs, self._graph_inputs, lambda x: [x])
+        return graph.run(self._nodes_by_depth, starts, values, self._graph_outputs, training,
+                         [mask])[0]
 
     @property
     def inputs(self) -> list[KerasTensor]:
@@ -160,8 +168,11 @@ class Sequential(Model):
 
     def get_config(self) -> dict:
         layer_configs = []
-        if self._input_layer is not None:
-            layer_configs.append(_serialize(self._input_layer))
+        first = self._input_layer
+        if first is None and self._data_dtype == "string":  # built from text: keep the dtype
+            first = self._graph_input_layer
+        if first is not None:
+            layer_configs.append(_serialize(first))
         layer_configs += [_serialize(layer) for layer in self._tracked_layers]
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policy_config(self.dtype), "layers": layer_configs}

@@ -39,6 +39,8 @@ def builtin_class(module: str | None, class_name: str) -> type | None:
     from lamina.layers.base import LAYER_CLASSES
 
     module = module or ""
+    if module in ("keras.utils", "keras.src.layers.preprocessing.feature_space"):
+        import lamina.utils.feature_space  # noqa: F401 - defines FeatureSpace and its layers
     if module.startswith(("keras.src.ops", "keras.src.activations")):
         from lamina.layers.tensor_ops import OP_CLASSES
 

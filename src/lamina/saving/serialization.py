@@ -33,7 +33,7 @@ _KERAS_MODULES = (
     ("lamina.optimizers", "keras.optimizers"), ("lamina.losses", "keras.losses"),
     ("lamina.metrics", "keras.metrics"), ("lamina.initializers", "keras.initializers"),
     ("lamina.regularizers", "keras.regularizers"), ("lamina.constraints", "keras.constraints"),
-    ("lamina.random", "keras.random"),
+    ("lamina.random", "keras.random"), ("lamina.utils", "keras.utils"),
 )
 #: classes Keras does not export publicly: written with their Keras module and registered name.
 _KERAS_INTERNAL_CLASSES = {"Functional": ("keras.src.models.functional", "Functional")}

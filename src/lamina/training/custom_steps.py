@@ -11,7 +11,7 @@ compiled once more (padding rows would enter the user's loss).
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterator
+from typing import Callable
 
 import jax
 import numpy as np
@@ -141,7 +141,7 @@ def predict(engine, state: TrainState, data, batch_size: int, step_limit, callba
     """Outputs of `model.predict_step` over unpadded batches, concatenated."""
     call = engine.custom_predict_call()
     pieces, non_trainable = [], list(state.non_trainable)
-    for step, (x, _, _) in enumerate(host_batches(data, batch_size, False, None, step_limit)):
+    for step, (x, _, _) in enumerate(data_module.host_batches(data, batch_size, False, None, step_limit)):
         callbacks.on_predict_batch_begin(step)
         outputs, non_trainable = call(list(state.trainable), non_trainable, x)
         pieces.append(outputs)
@@ -182,7 +182,7 @@ def run_epoch(engine, state: TrainState, data, batch_size: int, shuffle: bool, s
     hook = "train" if train else "test"
     call = engine.custom_call(train)
     logs = None
-    for step, batch in enumerate(host_batches(data, batch_size, shuffle, state.rng,
+    for step, batch in enumerate(data_module.host_batches(data, batch_size, shuffle, state.rng,
                                               step_limit)):
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
         with interrupts.deferred():  # train calls donate `state`: keep their outputs
@@ -193,22 +193,3 @@ def run_epoch(engine, state: TrainState, data, batch_size: int, shuffle: bool, s
             break
     return state, logs
 
-
-def host_batches(data, batch_size: int, shuffle: bool, key, step_limit) -> Iterator[tuple]:
-    """`(x, y, sample_weight)` batches, unpadded: slices of arrays (in an order drawn from
-    `key` when shuffling) or what a generator / PyDataset yields."""
-    if not isinstance(data, data_module.ArrayData):
-        for step, batch in enumerate(data.batches()):
-            if step_limit is not None and step >= step_limit:
-                return
-            yield batch
-        return
-    order = np.arange(data.num_samples)
-    if shuffle:
-        seed = np.asarray(jax.random.key_data(key)).ravel()
-        order = np.random.default_rng(seed.astype(np.uint64)).permutation(data.num_samples)
-    steps = -(-data.num_samples // batch_size)
-    for step in range(steps if step_limit is None else min(steps, step_limit)):
-        rows = order[step * batch_size:(step + 1) * batch_size]
-        yield jax.tree_util.tree_map(lambda a, r=rows: a[r],
-                                     (data.x, data.y, data.sample_weight))

@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import jax
-
 import numpy as np
 
 from lamina import config, errors
@@ -29,6 +28,9 @@ class ArrayData:
     y: Any
     sample_weight: Any
     num_samples: int
+    #: the model's host stage (raw batch -> HostFed), for models that take strings: x then
+    #: holds the raw inputs and goes through it batch by batch (models/host_stage.py)
+    host_stage: Callable | None = field(default=None, repr=False, compare=False)
     _device: tuple | None = field(default=None, repr=False, compare=False)
     staged: dict = field(default_factory=dict, repr=False, compare=False)  # see training/feed.py
 
@@ -48,6 +50,7 @@ class IterableData:
     source: Any
     steps: int | None
     shuffle: bool = False  # the batch order of a PyDataset, as fit(shuffle=True) asks
+    host_stage: Callable | None = None  # as ArrayData's
 
     def batches(self) -> Iterator[tuple]:
         if hasattr(self.source, "__getitem__") and hasattr(self.source, "__len__"):
@@ -59,20 +62,44 @@ class IterableData:
         for count, item in enumerate(items):
             if self.steps is not None and count >= self.steps:
                 return
-            yield unpack_batch(item)
+            yield unpack_batch(item, self.host_stage)
         if hasattr(self.source, "on_epoch_end"):
             self.source.on_epoch_end()
 
 
-def unpack_batch(item) -> tuple:
-    """(x,) | (x, y) | (x, y, sample_weight) -> a validated (x, y, sample_weight)."""
+def unpack_batch(item, host_stage: Callable | None = None) -> tuple:
+    """(x,) | (x, y) | (x, y, sample_weight) -> a validated (x, y, sample_weight), x through
+    the model's host stage when it has one."""
     if not isinstance(item, tuple):
         item = (item,)
     if not 1 <= len(item) <= 3:
         raise errors.DataError(f"A data generator must yield (x,), (x, y) or (x, y, sample_weight);"
                                f" got a tuple of {len(item)} elements.")
     x, y, w = (*item, None, None)[:3]
-    return to_host_arrays(x, y, w)
+    x, y, w = to_host_arrays(x, y, w, text_x=host_stage is not None)
+    return (x, y, w) if host_stage is None else (host_stage(x), y, w)
+
+
+def host_batches(data, batch_size: int, shuffle: bool, key, step_limit) -> Iterator[tuple]:
+    """`(x, y, sample_weight)` batches, unpadded: slices of arrays (in an order drawn from
+    `key` when shuffling; x through the host stage if any) or what a generator / PyDataset
+    yields."""
+    if not isinstance(data, ArrayData):
+        for step, batch in enumerate(data.batches()):
+            if step_limit is not None and step >= step_limit:
+                return
+            yield batch
+        return
+    order = np.arange(data.num_samples)
+    if shuffle:
+        seed = np.asarray(jax.random.key_data(key)).ravel()
+        order = np.random.default_rng(seed.astype(np.uint64)).permutation(data.num_samples)
+    steps = -(-data.num_samples // batch_size)
+    for step in range(steps if step_limit is None else min(steps, step_limit)):
+        rows = order[step * batch_size:(step + 1) * batch_size]
+        x, y, w = jax.tree_util.tree_map(lambda a, r=rows: a[r],
+                                         (data.x, data.y, data.sample_weight))
+        yield (x if data.host_stage is None else data.host_stage(x)), y, w
 
 
 def is_iterable_source(x) -> bool:
@@ -82,12 +109,18 @@ def is_iterable_source(x) -> bool:
         hasattr(x, "__getitem__") and hasattr(x, "__len__"))
 
 
-def _as_numeric(value, what: str) -> np.ndarray:
+def _as_numeric(value, what: str, text: bool = False) -> np.ndarray:
+    """`value` as an array of numbers (or, with `text`, also of strings) with a batch axis."""
     try:
-        array = np.asarray(value)
+        array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
     except ValueError as exc:  # ragged lists
         raise errors.DataError(f"{what} could not be turned into an array ({exc}). Make every "
                                "sample the same shape, e.g. with utils.pad_sequences.") from None
+    if text and array.dtype.kind in "OSU":
+        if array.ndim == 0:
+            raise errors.DataError(f"{what} must have a batch axis; got one string. Wrap it "
+                                   "in a list.")
+        return array
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
         raise errors.DataError(errors.message(
             f"{what} must be numeric.", expected="int, float or bool values",
@@ -102,11 +135,12 @@ def _as_numeric(value, what: str) -> np.ndarray:
     return array
 
 
-def to_host_arrays(x, y=None, sample_weight=None) -> tuple:
-    """Validate and convert x / y / sample_weight; checks lengths, dtypes, emptiness, NaNs."""
+def to_host_arrays(x, y=None, sample_weight=None, text_x: bool = False) -> tuple:
+    """Validate and convert x / y / sample_weight; checks lengths, dtypes, emptiness, NaNs.
+    With `text_x` (a model that takes strings) x may hold string arrays."""
     if x is None:
         raise errors.DataError("No input data: x is None. Pass arrays as fit(x, y).")
-    x = _as_numeric_structure(x, "x")
+    x = _as_numeric_structure(x, "x", text_x)
     y = None if y is None else _as_numeric_structure(y, "y")
     sample_weight = None if sample_weight is None else _as_numeric_structure(
         sample_weight, "sample_weight")
@@ -139,13 +173,20 @@ def _has_nan(array: np.ndarray) -> bool:
     return bool(np.isnan(array.sum())) and bool(np.isnan(array).any())
 
 
-def _as_numeric_structure(value, what: str):
+def check_numeric(x, what: str) -> None:
+    """Refuse text in `x` (models without string layers), with the error `_as_numeric` gives."""
+    for leaf in jax.tree_util.tree_leaves(x):
+        if leaf.dtype.kind in "OSU":
+            _as_numeric(leaf, what)
+
+
+def _as_numeric_structure(value, what: str, text: bool = False):
     """An array, or a list / dict of arrays (one per model input or output)."""
     if isinstance(value, dict):
-        return {k: _as_numeric(v, f"{what}[{k!r}]") for k, v in value.items()}
+        return {k: _as_numeric(v, f"{what}[{k!r}]", text) for k, v in value.items()}
     if isinstance(value, (list, tuple)) and value and all(_is_array_like(v) for v in value):
-        return [_as_numeric(v, f"{what}[{i}]") for i, v in enumerate(value)]
-    return _as_numeric(value, what)
+        return [_as_numeric(v, f"{what}[{i}]", text) for i, v in enumerate(value)]
+    return _as_numeric(value, what, text)
 
 
 def _is_array_like(value) -> bool:
@@ -181,9 +222,9 @@ def split_validation(data: ArrayData, validation_split: float) -> tuple[ArrayDat
 
     head, tail = slice(0, split_at), slice(split_at, None)
     return (ArrayData(part(data.x, head), part(data.y, head), part(data.sample_weight, head),
-                      split_at),
+                      split_at, data.host_stage),
             ArrayData(part(data.x, tail), part(data.y, tail), part(data.sample_weight, tail),
-                      n - split_at))
+                      n - split_at, data.host_stage))
 
 
 def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict) -> np.ndarray:

@@ -6,6 +6,7 @@ model's Engine; logs are read from the device only when a callback or the progre
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import jax
@@ -15,9 +16,8 @@ from lamina import config, errors
 from lamina.callbacks import CallbackList, History
 from lamina.distribution import cpu_cores, distribution, placement
 from lamina.distribution.host import tree_to_host
+from lamina.training import custom_steps, feed, fused, interrupts, predict_memo, stateful_predict
 from lamina.training import data as data_module
-from lamina.training import custom_steps, feed, fused, interrupts, predict_memo
-from lamina.training import stateful_predict
 from lamina.training.compile import check_targets
 from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import LazyLogs, materialize
@@ -43,24 +43,42 @@ def _check_count(name: str, value, minimum: int = 0) -> int:
 def prepare_data(model, x, y, sample_weight=None, class_weight=None, steps=None,
                  needs_y: bool = True, shuffle: bool = False):
     """Validate user data and wrap it as ArrayData or IterableData; builds the model if needed."""
+    stage = _host_stage_fn(model)
     if data_module.is_iterable_source(x):
         if y is not None:
             raise errors.DataError("When x is a generator or PyDataset, y must be None: the "
                                    "source yields (x, y) tuples itself.")
-        return data_module.IterableData(x, steps, bool(shuffle))
+        return data_module.IterableData(x, steps, bool(shuffle), stage)
     if class_weight is not None and sample_weight is not None:
         raise errors.ConfigError("You cannot pass class_weight and sample_weight at the same "
                                  "time (as in Keras). Fold the class weights into sample_weight.")
-    x, y, sample_weight = data_module.to_host_arrays(x, y, sample_weight)
+    x, y, sample_weight = data_module.to_host_arrays(x, y, sample_weight, text_x=True)
     _check_weight_structure(y, sample_weight, class_weight)
     if needs_y and y is None and model._compile_config is not None and \
             model._compile_config.loss is not None:
         raise errors.DataError("y is missing: the model was compiled with a loss, so fit and "
                                "evaluate need targets. Call fit(x, y).")
     model._ensure_built_for(x)
+    stage = _host_stage_fn(model)  # a Sequential built from text has one only now
+    if stage is None:
+        data_module.check_numeric(x, "x")
     if class_weight is not None and y is not None:
         sample_weight = data_module.class_weights_to_sample_weights(y, class_weight)
-    return data_module.ArrayData(x, y, sample_weight, len(jax.tree_util.tree_leaves(x)[0]))
+    return data_module.ArrayData(x, y, sample_weight, len(jax.tree_util.tree_leaves(x)[0]),
+                                 stage)
+
+
+def _host_stage_fn(model):
+    """`raw batch -> HostFed` for a model whose first layers take strings, else None."""
+    from lamina.models.host_stage import host_stage
+
+    stage = host_stage(model) if hasattr(model, "_nodes_by_depth") else None
+    return None if stage is None else functools.partial(stage.run, model)
+
+
+def _in_arrays(data) -> bool:
+    """Whether `data` feeds the compiled steps as whole arrays (no host stage per batch)."""
+    return isinstance(data, data_module.ArrayData) and data.host_stage is None
 
 
 def _check_weight_structure(y, sample_weight, class_weight) -> None:
@@ -132,9 +150,9 @@ def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: i
     return state, logs
 
 
-def _run_iterable(engine: Engine, batch_fn, state: TrainState, data, callbacks, hook: str):
+def _run_iterable(engine: Engine, batch_fn, state: TrainState, batches, callbacks, hook: str):
     size, logs = None, None
-    for step, batch in enumerate(data.batches()):
+    for step, batch in enumerate(batches):
         rows = len(jax.tree_util.tree_leaves(batch[0])[0])
         size = size or _first_batch_size(rows)
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
@@ -167,11 +185,12 @@ def _run_epoch(engine: Engine, state, data, batch_size, shuffle, steps, callback
         return custom_steps.run_epoch(engine, state, data, batch_size, shuffle, steps,
                                       callbacks, train)
     hook = "train" if train else "test"
-    if isinstance(data, data_module.ArrayData):
+    if _in_arrays(data):
         chunk = engine.train_chunk if train else engine.eval_chunk
         return _run_arrays(engine, chunk, state, data, batch_size, shuffle, steps, callbacks, hook)
     batch_fn = engine.train_batch() if train else engine.eval_batch()
-    return _run_iterable(engine, batch_fn, state, data, callbacks, hook)
+    batches = data_module.host_batches(data, batch_size, shuffle, state.rng, steps)
+    return _run_iterable(engine, batch_fn, state, batches, callbacks, hook)
 
 
 def evaluate_state(engine: Engine, state, data, batch_size, steps=None, callbacks=None) -> dict:
@@ -275,7 +294,7 @@ def _array_batch_sizes(parts: list) -> list[int] | None:
     """The batch sizes of in-memory data parts (None parts skipped); None if any part is a
     generator or dataset (its batches may not split over the CPU's cores)."""
     parts = [(data, size) for data, size in parts if data is not None]
-    if not all(isinstance(data, data_module.ArrayData) for data, _ in parts):
+    if not all(_in_arrays(data) for data, _ in parts):
         return None
     return [size for _, size in parts]
 
@@ -376,16 +395,17 @@ def _predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=No
         if verbose == 0 and not callbacks and steps is None:
             predict_memo.remember(model, x, data.x, batch_size_given, predict_batch, variables,
                                   bucket)
-    elif isinstance(data, data_module.ArrayData):
+    elif _in_arrays(data):
         outputs = _predict_arrays(engine, state, data, batch_size, steps, cbs)
     else:
-        outputs = _predict_iterable(engine, state, data, cbs)
+        batches = data_module.host_batches(data, batch_size, False, None, steps)
+        outputs = _predict_iterable(engine, state, batches, cbs)
     cbs.on_predict_end()
     return tree_to_host(outputs)
 
 
 def _fits_one_batch(data, batch_size: int) -> bool:
-    return isinstance(data, data_module.ArrayData) and data.num_samples <= batch_size and \
+    return _in_arrays(data) and data.num_samples <= batch_size and \
         distribution() is None
 
 
@@ -406,9 +426,9 @@ def _predict_arrays(engine, state, data, batch_size, steps, cbs):
     return jax.tree_util.tree_map(lambda a: a[:rows], joined)
 
 
-def _predict_iterable(engine, state, data, cbs):
+def _predict_iterable(engine, state, batches, cbs):
     pieces, size = [], None
-    for step, batch in enumerate(data.batches()):
+    for step, batch in enumerate(batches):
         rows = len(jax.tree_util.tree_leaves(batch[0])[0])
         size = size or _first_batch_size(rows)
         cbs.on_predict_batch_begin(step)

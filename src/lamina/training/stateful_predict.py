@@ -28,13 +28,8 @@ def has_stateful_layers(model) -> bool:
 
 
 def _batches(data, batch_size: int, steps: int | None):
-    if isinstance(data, data_module.ArrayData):
-        starts = range(0, data.num_samples, batch_size)
-        for start in starts if steps is None else list(starts)[:steps]:
-            yield jax.tree_util.tree_map(lambda a: a[start:start + batch_size], data.x)
-    else:
-        for batch in data.batches():
-            yield batch[0]
+    for x, _, _ in data_module.host_batches(data, batch_size, False, None, steps):
+        yield x
 
 
 def predict(model, data, batch_size: int, steps: int | None, cbs):

@@ -13,6 +13,7 @@ from lamina.utils.config_dict import Config
 from lamina.utils.dataset import split_dataset
 from lamina.utils.directory import (DirectoryDataset, image_dataset_from_directory,
                                     text_dataset_from_directory)
+from lamina.utils.feature_space import FeatureSpace
 from lamina.utils.image import array_to_img, img_to_array, load_img, save_img
 from lamina.utils.keras_tensors import get_source_inputs
 from lamina.utils.numerical import normalize, to_categorical
@@ -29,8 +30,8 @@ _FROM_SAVING = ("CustomObjectScope", "custom_object_scope", "deserialize_keras_o
                 "register_keras_serializable", "serialize_keras_object")
 
 __all__ = ["CustomObjectScope", "Config", "DirectoryDataset", "Progbar", "PyDataset", "Sequence",
-           "array_to_img", "audio_dataset_from_directory", "clear_session",
-           "custom_object_scope", "deserialize_keras_object",
+           "array_to_img", "audio_dataset_from_directory", "bounding_boxes", "clear_session",
+           "FeatureSpace", "custom_object_scope", "deserialize_keras_object",
            "disable_interactive_logging", "enable_interactive_logging", "get_custom_objects",
            "get_file", "get_registered_name", "get_registered_object", "get_source_inputs",
            "image_dataset_from_directory", "img_to_array", "is_interactive_logging_enabled",
@@ -44,8 +45,10 @@ __all__ = ["CustomObjectScope", "Config", "DirectoryDataset", "Progbar", "PyData
 def __getattr__(name: str):
     if name in _FROM_SAVING:
         return getattr(importlib.import_module("lamina.saving"), name)
+    if name == "bounding_boxes":  # a subpackage, loaded on first use
+        return importlib.import_module("lamina.utils.bounding_boxes")
     raise AttributeError(f"module 'lamina.utils' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_FROM_SAVING})
+    return sorted({*globals(), *_FROM_SAVING, "bounding_boxes"})

@@ -52,6 +52,8 @@ class Hashing(Layer):
     [1, 0, 1, 1, 2]
     """
 
+    takes_strings = True  # runs on the host in a model (models/host_stage.py)
+
     def __init__(self, num_bins: int, mask_value=None, salt=None, output_mode: str = "int",
                  sparse: bool = False, **kwargs):
         if kwargs.get("dtype") is None:
@@ -156,6 +158,8 @@ class HashedCrossing(Layer):
     >>> HashedCrossing(num_bins=5)((np.array(["A", "B"]), np.array([101, 101]))).tolist()
     [1, 4]
     """
+
+    takes_strings = True  # runs on the host in a model (models/host_stage.py)
 
     def __init__(self, num_bins: int, output_mode: str = "int", sparse: bool = False,
                  name: str | None = None, dtype=None, **kwargs):

@@ -36,9 +36,10 @@ AUGMIX_LAYERS_ALL = AUGMIX_LAYERS + ["random_brightness", "random_color_degenera
 
 
 def build_augment_layers(factor: tuple, value_range, interpolation: str, seed,
-                         data_format: str) -> dict:
+                         data_format: str, bounding_box_format: str | None = None) -> dict:
     """Keras's sub-layers of RandAugment/AugMix, by attribute name."""
-    common = {"seed": seed, "data_format": data_format}
+    formats = {"data_format": data_format, "bounding_box_format": bounding_box_format}
+    common = {"seed": seed, **formats}
     colour = {"factor": factor, "value_range": value_range, **common}
     warp = {"interpolation": interpolation, **common}
     return {
@@ -54,8 +55,8 @@ def build_augment_layers(factor: tuple, value_range, interpolation: str, seed,
                                      value_range=value_range, **common),
         "random_posterization": RandomPosterization(
             factor=max(1, int(8 * factor[1])), value_range=value_range, **common),
-        "auto_contrast": AutoContrast(value_range=value_range, data_format=data_format),
-        "equalization": Equalization(value_range=value_range, data_format=data_format),
+        "auto_contrast": AutoContrast(value_range=value_range, **formats),
+        "equalization": Equalization(value_range=value_range, **formats),
     }
 
 
@@ -71,7 +72,7 @@ class _CompositeLayer(BaseImagePreprocessingLayer):
         self.interpolation = interpolation
         self._augment_layers = list(names)
         layers = build_augment_layers(self.factor, value_range, interpolation, self.seed,
-                                      self.data_format)
+                                      self.data_format, self.bounding_box_format)
         for name in names:
             setattr(self, name, layers[name])
 
@@ -104,12 +105,11 @@ class RandAugment(_CompositeLayer):
             data, training=training, seed=seed) for name in self._augment_layers}
         return {"transforms": transforms, "layer_idxes": layer_idxes}
 
-    def _switch(self, values, transformation, method: str):
-        """Each of the `num_ops` picked sub-layers applied in turn (Keras's `where` chain)."""
-        values = jnp.asarray(values, self.dtype)
+    def _switch(self, values, transformation, apply):
+        """`apply(name, values, sub_transformation)` for each of the `num_ops` picked
+        sub-layers in turn (Keras's `where` chain)."""
         transforms = transformation["transforms"]
-        branches = [lambda x, name=name: self._apply(name, method, x, transforms[name])
-                    for name in transforms]
+        branches = [lambda x, name=name: apply(name, x, transforms[name]) for name in transforms]
         for i in range(self.num_ops):
             values = jax.lax.switch(transformation["layer_idxes"][i], branches, values)
         return values
@@ -117,12 +117,33 @@ class RandAugment(_CompositeLayer):
     def transform_images(self, images, transformation, training=True):
         if not training or transformation is None:
             return jnp.asarray(images, self.dtype)
-        return self._switch(images, transformation, "images")
+        return self._switch(jnp.asarray(images, self.dtype), transformation,
+                            lambda name, x, t: self._apply(name, "images", x, t))
 
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
         if not training or transformation is None:
             return segmentation_masks
-        return self._switch(segmentation_masks, transformation, "segmentation_masks")
+        return self._switch(jnp.asarray(segmentation_masks, self.dtype), transformation,
+                            lambda name, x, t: self._apply(name, "segmentation_masks", x, t))
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Boxes (and labels) through the picked sub-layers in the order the images take.
+
+        Keras instead applies them in its sub-layer order and a layer picked twice only once,
+        so its boxes can miss the image; with distinct picks in that order they agree."""
+        if not training or transformation is None:
+            return bounding_boxes
+        dtypes = {"boxes": "float32"}
+        if "labels" in bounding_boxes:
+            dtypes["labels"] = jnp.asarray(bounding_boxes["labels"]).dtype
+
+        def apply(name, values, sub_transformation):
+            out = getattr(self, name).transform_bounding_boxes(
+                dict(bounding_boxes, **values), sub_transformation)
+            return {key: jnp.asarray(out[key], dtype) for key, dtype in dtypes.items()}
+
+        values = {key: jnp.asarray(bounding_boxes[key], dtype) for key, dtype in dtypes.items()}
+        return dict(bounding_boxes, **self._switch(values, transformation, apply))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "value_range": self.value_range,

@@ -9,6 +9,7 @@ to low, ties broken by the token itself, high to low.
 from __future__ import annotations
 
 import collections
+import itertools
 import os
 
 import jax.numpy as jnp
@@ -17,7 +18,13 @@ import numpy as np
 from lamina.layers.base import Layer, is_symbolic
 from lamina.layers.preprocessing import farmhash
 from lamina.layers.preprocessing.lookup_utils import (
-    adapt_batches, check, check_lookup_args, encode, inverse_document_frequency, vocabulary_order)
+    adapt_batches,
+    check,
+    check_lookup_args,
+    encode,
+    inverse_document_frequency,
+    vocabulary_order,
+)
 
 __all__: list[str] = []
 
@@ -26,6 +33,9 @@ _DROPPED = np.iinfo(np.int64).max  # a mask's index in non-int modes: encodes to
 
 class IndexLookup(Layer):
     """Maps vocabulary terms to integer indices (or back, with `invert=True`) on the host."""
+
+    takes_strings = True  # in a model: runs on the host (models/host_stage.py)
+    host_only = True  # Python dictionaries: never traced
 
     def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary_dtype,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
@@ -194,9 +204,9 @@ class IndexLookup(Layer):
             arr = self._tokens_of(data)
             arr = arr.reshape(1, -1) if arr.ndim <= 1 else arr.reshape(arr.shape[0], -1)
             rows = [list(r) for r in arr]
-        for row in rows:
-            self._counts.update(row)
-            self._doc_counts.update(set(row))
+        self._counts.update(itertools.chain.from_iterable(rows))
+        if self.output_mode == "tf_idf":  # document frequencies: only IDF needs them
+            self._doc_counts.update(itertools.chain.from_iterable(map(set, rows)))
         self._num_documents += len(rows)
 
     def finalize_state(self) -> None:

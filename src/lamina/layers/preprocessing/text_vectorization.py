@@ -5,7 +5,7 @@ uses ASCII whitespace, character splitting yields Unicode code points."""
 
 from __future__ import annotations
 
-import re
+import itertools
 
 import jax.numpy as jnp
 import numpy as np
@@ -13,13 +13,9 @@ import numpy as np
 from lamina.layers.base import Layer, is_symbolic
 from lamina.layers.preprocessing.lookup_utils import adapt_batches, encode
 from lamina.layers.preprocessing.string_lookup import StringLookup
+from lamina.layers.preprocessing.text_tokenize import split_whitespace, standardize_many
 
 __all__ = ["TextVectorization"]
-
-_PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
-_WHITESPACE = re.compile(r"[ \t\n\r\v\f]+")
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
 
 def _choice(value, name: str, allowed: tuple) -> None:
     if value is None or callable(value) or value in allowed:
@@ -45,6 +41,9 @@ def _dense_ngrams(texts: np.ndarray, widths: tuple) -> np.ndarray:
 
 class TextVectorization(Layer):
     """Turns raw strings into token indices or multi_hot / count / tf_idf vectors."""
+
+    takes_strings = True  # in a model: runs on the host (models/host_stage.py)
+    host_only = True  # Python dictionaries: never traced
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation",
                  split="whitespace", ngrams=None, output_mode="int",
@@ -92,13 +91,10 @@ class TextVectorization(Layer):
     def _standardize_texts(self, texts: np.ndarray) -> np.ndarray:
         if callable(self._standardize):
             return np.asarray(self._standardize(texts.astype(str)), dtype=object)
-        out = texts.reshape(-1).copy()
-        for i, text in enumerate(out):
-            if self._standardize in ("lower", "lower_and_strip_punctuation"):
-                text = text.translate(_ASCII_LOWER)
-            if self._standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
-                text = _PUNCTUATION.sub("", text)
-            out[i] = text
+        lower = self._standardize in ("lower", "lower_and_strip_punctuation")
+        strip = self._standardize in ("strip_punctuation", "lower_and_strip_punctuation")
+        out = np.empty(texts.size, dtype=object)
+        out[:] = standardize_many(list(texts.reshape(-1)), lower, strip)
         return out.reshape(texts.shape)
 
     def _split_texts(self, texts: np.ndarray) -> list:
@@ -112,15 +108,19 @@ class TextVectorization(Layer):
             return [[_text(t, self._encoding) for t in row]
                     for row in self._split(texts.astype(str))]
         if self._split == "whitespace":
-            return [[t for t in _WHITESPACE.split(text) if t] for text in texts.reshape(-1)]
+            return split_whitespace(list(texts.reshape(-1)))
         return [list(text) for text in texts.reshape(-1)]
 
     def _preprocess(self, inputs):
         """Standardized, split and n-grammed tokens: a list of token lists when splitting,
         else an object array of strings."""
-        texts = np.asarray(inputs, dtype=object)
-        texts = np.vectorize(lambda t: _text(t, self._encoding), otypes=[object])(texts) \
-            if texts.size else texts
+        texts = np.asarray(inputs)
+        if texts.dtype.kind != "U":  # bytes, objects: decoded one by one
+            texts = np.asarray(inputs, dtype=object)
+            texts = np.vectorize(lambda t: _text(t, self._encoding), otypes=[object])(texts) \
+                if texts.size else texts
+        else:
+            texts = texts.astype(object)
         texts = self._standardize_texts(texts) if self._standardize is not None else texts
         if self._split is None:
             return _dense_ngrams(texts, self._ngrams) if self._ngrams is not None else texts
@@ -151,23 +151,32 @@ class TextVectorization(Layer):
     def _rows_output(self, rows: list) -> jnp.ndarray:
         """Token rows of different lengths looked up at once, then padded with 0 to
         `output_sequence_length` (int) or encoded per row (multi_hot / count / tf_idf)."""
-        lookup = self._lookup_layer
-        lengths = [len(r) for r in rows]
-        flat = lookup._tokens_of([t for r in rows for t in r])
-        ids = lookup._lookup(flat) if flat.size else np.zeros(0, np.int64)
-        starts = np.cumsum([0] + lengths[:-1])
+        width = self._output_sequence_length if self._output_mode == "int" else None
+        if width is not None:
+            rows = [r[:width] for r in rows]
+        lengths = np.fromiter(map(len, rows), np.int64, count=len(rows))
+        ids = self._lookup_flat(list(itertools.chain.from_iterable(rows)))
+        width = width if width is not None else int(lengths.max(initial=0))
+        fill = 0 if self._output_mode == "int" else -1
+        out = np.full((len(rows), width), fill, np.int32 if fill == 0 else np.int64)
+        row_of = np.repeat(np.arange(len(rows)), lengths)
+        out[row_of, np.arange(len(ids)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = ids
         if self._output_mode == "int":
-            width = self._output_sequence_length
-            width = max(lengths, default=0) if width is None else width
-            out = np.zeros((len(rows), width), np.int32)
-            for i, (start, n) in enumerate(zip(starts, lengths)):
-                out[i, :min(n, width)] = ids[start:start + min(n, width)]
             return jnp.asarray(out)
-        padded = np.full((len(rows), max(lengths, default=0)), -1, np.int64)
-        for i, (start, n) in enumerate(zip(starts, lengths)):
-            padded[i, :n] = ids[start:start + n]
-        return jnp.asarray(encode(padded, self._output_mode, lookup._output_depth(),
+        lookup = self._lookup_layer
+        return jnp.asarray(encode(out, self._output_mode, lookup._output_depth(),
                                   lookup.idf_weights))
+
+    def _lookup_flat(self, tokens: list) -> np.ndarray:
+        """Indices of a flat list of tokens (one dictionary probe each; no mask token can
+        come out of splitting)."""
+        lookup = self._lookup_layer
+        if not tokens:
+            return np.zeros(0, np.int64)
+        if lookup.num_oov_indices == 1:
+            probes = map(lookup._table.get, tokens, itertools.repeat(lookup._oov_start_index()))
+            return np.fromiter(probes, np.int64, count=len(tokens))
+        return lookup._lookup(lookup._tokens_of(tokens))
 
     def compute_output_shape(self, input_shape) -> tuple:
         if self._output_mode == "int":
