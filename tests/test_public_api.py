@@ -48,8 +48,6 @@ LEFT_OUT: dict[str, str] = {
     "export.*": I25, "wrappers.*": I25,
     "callbacks.TensorBoard": I25, "callbacks.RemoteMonitor": I25,
     "callbacks.OrbaxCheckpoint": I25,
-    "preprocessing.*": "issue 21 (keras.preprocessing: Keras's older home of the dataset and "
-                       "image/sequence utilities)",
     "legacy.*": I23, "utils.legacy": I23, "saving.KerasFileEditor": I23,
     "optimizers.legacy": I23 + "; in Keras 3 a stub whose optimizers raise ImportError",
     "layers.TFSMLayer": "TensorFlow-only (wraps a TF SavedModel)",

@@ -50,8 +50,8 @@ def version() -> str:
 
 #: Imported on first use (PEP 562), to keep `import lamina` quick: optax, the download code and
 #: the ops namespace are not needed until a model is compiled or data is fetched.
-_LAZY_SUBMODULES = ("datasets", "ops", "optimizers", "saving", "tree", "utils",
-                    "visualization")
+_LAZY_SUBMODULES = ("datasets", "ops", "optimizers", "preprocessing", "saving",
+                    "tree", "utils", "visualization")
 
 
 def __getattr__(name: str):
@@ -68,7 +68,7 @@ def __dir__() -> list[str]:
 __all__ = ["Constraint", "Function", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer",
            "Loss", "Metric", "Model", "Operation", "Optimizer", "Regularizer", "RematScope",
            "Sequential", "StatelessScope", "SymbolicScope", "Variable", "__version__", "device",
-           "name_scope", "remat", "version", "activations", "backend", "callbacks",
-           "config", "constraints", "datasets", "errors", "initializers", "layers", "losses",
-           "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils",
-           "visualization"]
+           "name_scope", "remat", "version", "activations", "backend",
+           "callbacks", "config", "constraints", "datasets", "errors", "initializers", "layers",
+           "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
+           "regularizers", "saving", "utils", "visualization"]

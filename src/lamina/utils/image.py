@@ -133,3 +133,33 @@ def _center_crop_box(size: tuple[int, int], target: tuple[int, int]) -> list[int
     crop_width = min(width, (height * target_width) // target_height)
     top, left = (height - crop_height) // 2, (width - crop_width) // 2
     return [left, top, left + crop_width, top + crop_height]
+
+
+def smart_resize(x, size, interpolation: str = "bilinear", data_format: str = "channels_last",
+                 **kwargs):
+    """Resize an image (or a batch) to `size` without distorting it: the largest centred crop
+    of the target aspect ratio, then a resize (Keras's `preprocessing.image.smart_resize`).
+    NumPy in, NumPy out; a JAX array in, a JAX array out."""
+    from lamina import ops
+
+    kwargs.pop("backend_module", None)
+    if kwargs:
+        raise TypeError(f"smart_resize() got unexpected keyword arguments: {list(kwargs)}")
+    if len(size) != 2:
+        raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
+    img = ops.convert_to_tensor(x)
+    if not 3 <= img.ndim <= 4:
+        raise ValueError("Expected an image array with shape `(height, width, channels)`, or "
+                         "`(batch_size, height, width, channels)`, but got input with incorrect "
+                         f"rank, of shape {img.shape}.")
+    rows, cols = (-3, -2) if data_format == "channels_last" else (-2, -1)
+    height, width = img.shape[rows], img.shape[cols]
+    target_height, target_width = size
+    crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
+    crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
+    top, left = int((height - crop_height) / 2), int((width - crop_width) / 2)
+    index = [slice(None)] * img.ndim
+    index[rows], index[cols] = slice(top, top + crop_height), slice(left, left + crop_width)
+    img = ops.image.resize(img[tuple(index)], size=size, interpolation=interpolation,
+                           data_format=data_format)
+    return np.array(img) if isinstance(x, np.ndarray) else img
