@@ -390,3 +390,22 @@ def test_arithmetic_graph_trains_like_keras():
         m.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
     for got, want in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_one_element_lists_of_inputs_and_outputs_act_as_keras():
+    """Model([i], [x]) returns the bare array (Keras unpacks single outputs), and compile takes
+    per-output lists for it: loss=["mse"], metrics=[["mae"]]."""
+    import keras
+
+    def build(lib):
+        i = lib.Input((3,))
+        return lib.Model([i], [lib.layers.Dense(2, kernel_initializer="ones")(i)])
+
+    ours, theirs = build(lamina), build(keras)
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 2), "float32")
+    assert not isinstance(ours(x), (list, tuple))
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0))
+    for model in (ours, theirs):
+        model.compile("sgd", ["mse"], metrics=[["mae"]])
+    got, want = ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0)
+    np.testing.assert_allclose(got, want, rtol=1e-6)

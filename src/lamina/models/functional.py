@@ -93,7 +93,9 @@ class Functional(HostStagedCall, Model):
         masks = graph.flatten(mask) if mask is not None else None
         outputs = graph.run(self._nodes_by_depth, starts, values, self._outputs,
                             training, masks)
-        return graph.pack_like(self._outputs_struct, outputs)
+        packed = graph.pack_like(self._outputs_struct, outputs)
+        # Keras unpacks a one-element list of outputs: Model(i, [x])(data) is an array
+        return packed[0] if isinstance(packed, (list, tuple)) and len(packed) == 1 else packed
 
     def _flatten_inputs(self, inputs) -> list:
         if isinstance(inputs, dict):

@@ -43,6 +43,8 @@ def unwrap_single(spec, name: str, what: str):
         return _by_name(spec, [name], what)[0]
     if isinstance(spec, (list, tuple)) and len(spec) == 1 and what in ("loss", "loss_weights"):
         return spec[0]
+    if isinstance(spec, (list, tuple)) and len(spec) == 1 and isinstance(spec[0], (list, tuple)):
+        return spec[0]  # metrics=[["mae"]]: the one output's list
     return spec
 
 

@@ -136,7 +136,8 @@ def _batches(layer: Layer, data):
         return iter([data])
     if hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(
             data, (list, tuple)):
-        data = (data[i] for i in range(len(data)))
+        source = data  # a PyDataset: its batches by index
+        data = (source[i] for i in range(len(source)))
     if not hasattr(data, "__iter__"):
         raise errors.DataError(errors.message(
             "cannot adapt to this data.", where=errors.layer_label(layer),

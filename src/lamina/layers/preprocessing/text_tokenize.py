@@ -30,6 +30,8 @@ def standardize(text: str, lower: bool, strip_punctuation: bool) -> str:
 
 def standardize_many(texts: list[str], lower: bool, strip_punctuation: bool) -> list[str]:
     """`standardize` of each text, in one pass over the joined batch where possible."""
+    if not texts:
+        return []
     joined = _SEPARATOR.join(texts)
     if joined.count(_SEPARATOR) != len(texts) - 1:  # a text holds the separator itself
         return [standardize(t, lower, strip_punctuation) for t in texts]
@@ -42,3 +44,18 @@ def split_whitespace(texts: list[str]) -> list[list[str]]:
     if joined.isascii() and not _PYTHON_ONLY_ASCII_SPACE.search(joined):
         return [text.split() for text in texts]
     return [[t for t in WHITESPACE.split(text) if t] for text in texts]
+
+
+def standardized_token_rows(texts: list[str], lower: bool,
+                            strip_punctuation: bool) -> list[list[str]]:
+    """`split_whitespace(standardize_many(...))` with one join of the batch for both steps."""
+    if not texts:
+        return []
+    joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != len(texts) - 1:  # a text holds the separator itself
+        return split_whitespace(standardize_many(texts, lower, strip_punctuation))
+    joined = standardize(joined, lower, strip_punctuation)
+    rows = joined.split(_SEPARATOR)
+    if joined.isascii() and not _PYTHON_ONLY_ASCII_SPACE.search(joined):
+        return [row.split() for row in rows]
+    return [[t for t in WHITESPACE.split(row) if t] for row in rows]

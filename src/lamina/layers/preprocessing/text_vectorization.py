@@ -13,7 +13,9 @@ import numpy as np
 from lamina.layers.base import Layer, is_symbolic
 from lamina.layers.preprocessing.lookup_utils import adapt_batches, encode
 from lamina.layers.preprocessing.string_lookup import StringLookup
-from lamina.layers.preprocessing.text_tokenize import split_whitespace, standardize_many
+from lamina.layers.preprocessing.text_tokenize import (split_whitespace,
+                                                       standardize_many,
+                                                       standardized_token_rows)
 
 __all__ = ["TextVectorization"]
 
@@ -88,22 +90,20 @@ class TextVectorization(Layer):
         self.built = True
 
     # -- text processing ------------------------------------------------------------------------
+    def _standardize_flags(self) -> tuple[bool, bool]:
+        """(lowercase, strip punctuation) for a built-in `standardize`."""
+        return (self._standardize in ("lower", "lower_and_strip_punctuation"),
+                self._standardize in ("strip_punctuation", "lower_and_strip_punctuation"))
+
     def _standardize_texts(self, texts: np.ndarray) -> np.ndarray:
         if callable(self._standardize):
             return np.asarray(self._standardize(texts.astype(str)), dtype=object)
-        lower = self._standardize in ("lower", "lower_and_strip_punctuation")
-        strip = self._standardize in ("strip_punctuation", "lower_and_strip_punctuation")
         out = np.empty(texts.size, dtype=object)
-        out[:] = standardize_many(list(texts.reshape(-1)), lower, strip)
+        out[:] = standardize_many(list(texts.reshape(-1)), *self._standardize_flags())
         return out.reshape(texts.shape)
 
     def _split_texts(self, texts: np.ndarray) -> list:
-        if texts.ndim > 1:
-            if texts.shape[-1] != 1:
-                raise ValueError("When using `TextVectorization` to tokenize strings, the input "
-                                 "rank must be 1 or the last shape dimension must be 1. "
-                                 f"Received: inputs.shape={texts.shape} with rank={texts.ndim}")
-            texts = texts[..., 0]
+        texts = _text_column(texts)
         if callable(self._split):
             return [[_text(t, self._encoding) for t in row]
                     for row in self._split(texts.astype(str))]
@@ -119,12 +119,15 @@ class TextVectorization(Layer):
             texts = np.asarray(inputs, dtype=object)
             texts = np.vectorize(lambda t: _text(t, self._encoding), otypes=[object])(texts) \
                 if texts.size else texts
+        if self._split == "whitespace" and not callable(self._standardize):
+            rows = standardized_token_rows(_text_column(texts).reshape(-1).tolist(),
+                                           *self._standardize_flags())  # Keras's default path
         else:
             texts = texts.astype(object)
-        texts = self._standardize_texts(texts) if self._standardize is not None else texts
-        if self._split is None:
-            return _dense_ngrams(texts, self._ngrams) if self._ngrams is not None else texts
-        rows = self._split_texts(texts)
+            texts = self._standardize_texts(texts) if self._standardize is not None else texts
+            if self._split is None:
+                return _dense_ngrams(texts, self._ngrams) if self._ngrams is not None else texts
+            rows = self._split_texts(texts)
         return [_ngrams(r, self._ngrams) for r in rows] if self._ngrams is not None else rows
 
     # -- call -----------------------------------------------------------------------------------
@@ -174,9 +177,19 @@ class TextVectorization(Layer):
         if not tokens:
             return np.zeros(0, np.int64)
         if lookup.num_oov_indices == 1:
-            probes = map(lookup._table.get, tokens, itertools.repeat(lookup._oov_start_index()))
-            return np.fromiter(probes, np.int64, count=len(tokens))
+            table = self._oov_table()
+            return np.fromiter(map(table.__getitem__, tokens), np.int64, count=len(tokens))
         return lookup._lookup(lookup._tokens_of(tokens))
+
+    def _oov_table(self) -> dict:
+        """The lookup's token -> index table answering the OOV index for unknown tokens
+        (`map(table.__getitem__, ...)` stays in C; rebuilt when the vocabulary changes)."""
+        lookup = self._lookup_layer
+        cached = self.__dict__.get("_oov_table_cache")
+        if cached is None or cached[0] is not lookup._table:
+            cached = (lookup._table, _TableWithDefault(lookup._table, lookup._oov_start_index()))
+            self.__dict__["_oov_table_cache"] = cached
+        return cached[1]
 
     def compute_output_shape(self, input_shape) -> tuple:
         if self._output_mode == "int":
@@ -251,6 +264,28 @@ class TextVectorization(Layer):
 
     def load_assets(self, dir_path: str) -> None:
         self._lookup_layer.load_assets(dir_path)
+
+
+def _text_column(texts: np.ndarray) -> np.ndarray:
+    """A batch of texts to split: rank 1, or rank 2 with one text per row."""
+    if texts.ndim > 1:
+        if texts.shape[-1] != 1:
+            raise ValueError("When using `TextVectorization` to tokenize strings, the input "
+                             "rank must be 1 or the last shape dimension must be 1. "
+                             f"Received: inputs.shape={texts.shape} with rank={texts.ndim}")
+        texts = texts[..., 0]
+    return texts
+
+
+class _TableWithDefault(dict):
+    """A copy of a lookup table whose missing keys read as `default` (without being added)."""
+
+    def __init__(self, table: dict, default: int):
+        super().__init__(table)
+        self.default = default
+
+    def __missing__(self, key) -> int:
+        return self.default
 
 
 def _text(value, encoding: str) -> str:
