@@ -2,17 +2,19 @@
 
 The MLP, CNN and LSTM of the tutorial on Fashion-MNIST, the CNN behind an augmentation front end
 (RandomFlip, RandomRotation(0.1), RandomZoom(0.1); Keras-API contenders only) and a small text
-transformer on an IMDB-shaped synthetic task (contenders/tokens.py; batch 32, Adam 1e-3), each
+transformer on an IMDB-shaped synthetic task (contenders/tokens.py; batch 32, Adam 1e-3), and
+the prediction throughput of keras.applications.ResNet50 (weights=None, 224x224, batch 32, 256
+fixed random images; Keras-API contenders only), each
 contender in its own process, interleaved (rep 1: A B C ..., rep 2: ...). Prints medians and lamina / peer
 ratios and writes benchmarks/RESULTS.md (RESULTS-quick.md for --quick).
 
     python benchmarks/run.py [--quick] [--reps N] [--epochs N]
-                             [--only mlp,cnn,augment,lstm,transformer]
+                             [--only mlp,cnn,augment,lstm,transformer,resnet50_predict]
                              [--contenders lamina,keras-jax,tf-keras,torch,jax-step,jax-scan]
 
 Full run (the defaults, `make bench`): 3 reps; MLP 3 epochs, CNN (plain and augmented) and LSTM 2
-epochs each, all 60000 training samples; the transformer 2 epochs on 5000 of its 25000 reviews; about an hour on 2 quiet cores. --quick: 1 rep, 2 epochs, the CNNs and LSTM on the first 10000
-samples, the transformer on 1000, a few minutes; the same code with other parameters. The hand-written JAX
+epochs each, all 60000 training samples; the transformer 2 epochs on 5000 of its 25000 reviews; ResNet50 3 predict passes; about an hour on 2 quiet cores. --quick: 1 rep, 2 epochs, the CNNs and LSTM on the first 10000
+samples, the transformer on 1000, ResNet50 on 64 images, a few minutes; the same code with other parameters. The hand-written JAX
 loops run the Fashion-MNIST workloads only.
 
 The peers' venvs come from `make bench-setup` (benchmarks/setup_peers.sh); a contender whose
@@ -41,8 +43,8 @@ ROOT = HERE.parent
 MAIN_PYTHON = ROOT / ".venv" / "bin" / "python"
 PEER_VENVS = HERE / ".venvs"
 CHILDREN = HERE / "contenders"
-WORKLOADS = ("mlp", "cnn", "augment", "lstm", "transformer")
-KERAS_ONLY = ("augment",)  # Keras layers with no counterpart in the hand-written loops
+WORKLOADS = ("mlp", "cnn", "augment", "lstm", "transformer", "resnet50_predict")
+KERAS_ONLY = ("augment", "resnet50_predict")  # no counterpart in the hand-written loops
 SCAN_CHUNKS = {"mlp": 0, "cnn": 1, "lstm": 1}  # jax-scan steps per call (0: the whole epoch)
 PREDICT_CALLS = 200
 RESULT_TAG = "BENCH_RESULT "  # as in contenders/child.py
@@ -128,11 +130,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def make_plan(args: argparse.Namespace) -> Plan:
     """The full run's defaults, or the quick smoke run's, with the command line's overrides."""
-    epochs = {"mlp": 2 if args.quick else 3, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2}
+    epochs = {"mlp": 2 if args.quick else 3, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2,
+              "resnet50_predict": 2 if args.quick else 3}
     if args.epochs:
         epochs = dict.fromkeys(WORKLOADS, args.epochs)
-    limit = ({"mlp": 0, "cnn": 10000, "augment": 10000, "lstm": 10000, "transformer": 1000}
-             if args.quick else {"mlp": 0, "cnn": 0, "augment": 0, "lstm": 0, "transformer": 5000})
+    limit = ({"mlp": 0, "cnn": 10000, "augment": 10000, "lstm": 10000, "transformer": 1000,
+              "resnet50_predict": 64} if args.quick else
+             {"mlp": 0, "cnn": 0, "augment": 0, "lstm": 0, "transformer": 5000,
+              "resnet50_predict": 256})
     workloads = tuple(w for w in WORKLOADS if w in args.only.split(","))
     return Plan(args.reps or (1 if args.quick else 3), workloads, epochs, limit, args.quick)
 
@@ -228,6 +233,10 @@ def notes(plan: Plan, threads: set[int], busy: bool) -> list[str]:
         "interpreter. Process start to MLP epoch 1: the parent's time.time() before spawning to "
         "the child's at the end of epoch 1 (imports and data loading included). Peak RSS: "
         "ru_maxrss of the MLP process at its end.",
+        "ResNet50 predict (Keras-API contenders): keras.applications.ResNet50(weights=None)"
+        " (224x224x3, 1000 classes), model.predict(x, batch_size=32, verbose=0) on the same "
+        "fixed random images (256: 8 batches; --quick 64); pass 1 compiles and is not timed, "
+        "the median of passes 2..N is reported.",
         "Every contender reads the same IDX files with numpy (benchmarks/contenders/fashion.py),"
         " scaled in place to [0, 1] float32 (no second float copy in the peak RSS); rep r uses"
         " seed r - 1 in every contender.",
@@ -279,8 +288,10 @@ def _spread(result: dict) -> str:
 
 
 def describe(plan: Plan) -> str:
-    """Each workload's epochs and training-set size."""
-    return ", ".join(f"{w.upper()} {plan.epochs[w]} epochs on "
+    """Each workload's epochs (resnet50_predict: predict passes) and training-set size."""
+    return ", ".join(f"RESNET50 PREDICT {plan.epochs[w]} passes over {plan.train_limit[w]} "
+                     "images" if w == "resnet50_predict" else
+                     f"{w.upper()} {plan.epochs[w]} epochs on "
                      f"{plan.train_limit[w] or 60000} samples" for w in plan.workloads)
 
 

@@ -63,6 +63,7 @@ def test_checklist_lists_every_target_with_its_ratio_and_verdict():
         "- [ ] LSTM steady epoch <= 1.0x PyTorch nn.LSTM: not measured",
         "- [ ] Transformer steady epoch <= 0.7x Keras-JAX: not measured",
         "- [ ] Transformer steady epoch <= 1.0x PyTorch loop: not measured",
+        "- [ ] ResNet50 predict pass <= 0.8x Keras-JAX: not measured",
         "- [ ] augmentation front end adds <= 25% to lamina's CNN steady epoch: not measured",
         "- [ ] import lamina <= 0.7x import keras: measured 0.80x (missed)",
         "- [ ] process start to end of first MLP epoch <= 0.7x Keras-JAX: not measured",
@@ -121,13 +122,15 @@ def test_document_has_every_section_in_order():
 def test_quick_and_full_plans_differ_only_in_parameters():
     quick = run.make_plan(run.parse_args(["--quick"]))
     assert (quick.reps, quick.epochs, quick.train_limit) == (
-        1, {"mlp": 2, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2},
-        {"mlp": 0, "cnn": 10000, "augment": 10000, "lstm": 10000, "transformer": 1000})
+        1, {"mlp": 2, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2, "resnet50_predict": 2},
+        {"mlp": 0, "cnn": 10000, "augment": 10000, "lstm": 10000, "transformer": 1000,
+         "resnet50_predict": 64})
     full = run.make_plan(run.parse_args([]))
     assert (full.reps, full.epochs, full.train_limit, full.workloads) == (
-        3, {"mlp": 3, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2},
-        {"mlp": 0, "cnn": 0, "augment": 0, "lstm": 0, "transformer": 5000},
-        ("mlp", "cnn", "augment", "lstm", "transformer"))
+        3, {"mlp": 3, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2, "resnet50_predict": 3},
+        {"mlp": 0, "cnn": 0, "augment": 0, "lstm": 0, "transformer": 5000,
+         "resnet50_predict": 256},
+        ("mlp", "cnn", "augment", "lstm", "transformer", "resnet50_predict"))
     chosen = run.make_plan(run.parse_args(["--reps", "2", "--epochs", "4", "--only", "lstm,mlp"]))
     assert (chosen.reps, chosen.epochs["cnn"], chosen.workloads) == (2, 4, ("mlp", "lstm"))
 

@@ -24,7 +24,8 @@ LEARNING_RATE = 1e-3
 DROPOUT = 0.2  # the MLP's
 RESULT_TAG = "BENCH_RESULT "  # the parent reads the line that starts with this
 INPUT_SHAPES = {"mlp": (28, 28), "cnn": (28, 28, 1), "augment": (28, 28, 1), "lstm": (28, 28),
-                "transformer": (tokens.SEQ_LEN,)}
+                "transformer": (tokens.SEQ_LEN,), "resnet50_predict": (224, 224, 3)}
+PREDICT_IMAGES = 256  # resnet50_predict's images by default: 8 batches of BATCH
 TRANSFORMER = {"vocab": tokens.VOCAB, "seq_len": tokens.SEQ_LEN, "embed_dim": 128, "heads": 4,
                "key_dim": 32, "ff_dim": 128, "blocks": 2, "dropout": 0.1, "epsilon": 1e-6,
                "classes": 2}
@@ -55,6 +56,8 @@ class Data:
 def load(workload: str, train_limit: int = 0) -> Data:
     """The Fashion-MNIST arrays for `workload` (a channel axis for the CNN), or the synthetic
     IMDB-shaped token ids for the transformer."""
+    if workload == "resnet50_predict":
+        return _images(train_limit or PREDICT_IMAGES)
     if workload == "transformer":
         (x, y), (xt, yt) = tokens.load_data()
         limit = train_limit or len(x)
@@ -64,6 +67,14 @@ def load(workload: str, train_limit: int = 0) -> Data:
         x, y = x[:train_limit], y[:train_limit]
     shape = INPUT_SHAPES[workload]
     return Data(_scaled(x, shape), y.astype(np.int64), _scaled(xt, shape), yt.astype(np.int64))
+
+
+def _images(n: int) -> Data:
+    """`n` fixed random RGB images in [0, 255) (float32, 224x224) to predict on; no labels."""
+    x = np.random.default_rng(7).random((n, *INPUT_SHAPES["resnet50_predict"]), np.float32)
+    x *= 255.0
+    none = np.zeros(0, np.int64)
+    return Data(x, none, x[:0], none)
 
 
 def _scaled(images: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

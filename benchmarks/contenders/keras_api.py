@@ -1,4 +1,5 @@
-"""The Keras-API contenders: one Sequential model, fit(verbose=0), timed by a Callback.
+"""The Keras-API contenders: one Sequential model, fit(verbose=0), timed by a Callback;
+resnet50_predict times `keras.applications.ResNet50(weights=None).predict` instead.
 
 `--api lamina` (`import lamina as keras`), `--api keras-jax` (Keras 3, KERAS_BACKEND=jax) or
 `--api tf-keras` (`tf.keras` from tensorflow-cpu; Keras 3 on the TensorFlow backend for TF >= 2.16).
@@ -91,8 +92,20 @@ def sequential(keras: ModuleType, workload: str):
                              layers.Dense(10, activation="softmax")])
 
 
+def predict_passes(keras: ModuleType, data: child.Data, passes: int,
+                   clock: child.EpochClock) -> None:
+    """resnet50_predict: `keras.applications.ResNet50(weights=None)` predicts every image in
+    batches of 32, `passes` times, each pass timed as an "epoch" (the first one compiles)."""
+    model = keras.applications.ResNet50(weights=None)
+    for _ in range(passes):
+        clock.begin()
+        model.predict(data.x, batch_size=child.BATCH, verbose=0)
+        clock.end()
+
+
 def main() -> None:
-    """Train, evaluate, time single-sample predict and report."""
+    """Train, evaluate, time single-sample predict and report (resnet50_predict: predict only,
+    no accuracy)."""
     p = child.parser(__doc__.splitlines()[0])
     p.add_argument("--api", choices=sorted(BACKENDS), required=True)
     args = p.parse_args()
@@ -108,6 +121,10 @@ def main() -> None:
         def on_epoch_end(self, epoch, logs=None):
             clock.end()
 
+    if args.workload == "resnet50_predict":
+        predict_passes(keras, data, args.epochs, clock)
+        child.report(clock, float("nan"))
+        return
     model = build(keras, args.workload)
     model.fit(data.x, data.y, batch_size=child.BATCH, epochs=args.epochs, verbose=0,
               callbacks=[Timer()])

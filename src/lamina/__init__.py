@@ -50,7 +50,7 @@ def version() -> str:
 
 #: Imported on first use (PEP 562), to keep `import lamina` quick: optax, the download code and
 #: the ops namespace are not needed until a model is compiled or data is fetched.
-_LAZY_SUBMODULES = ("datasets", "ops", "optimizers", "preprocessing", "saving",
+_LAZY_SUBMODULES = ("applications", "datasets", "ops", "optimizers", "preprocessing", "saving",
                     "tree", "utils", "visualization")
 
 
@@ -68,7 +68,7 @@ def __dir__() -> list[str]:
 __all__ = ["Constraint", "Function", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer",
            "Loss", "Metric", "Model", "Operation", "Optimizer", "Regularizer", "RematScope",
            "Sequential", "StatelessScope", "SymbolicScope", "Variable", "__version__", "device",
-           "name_scope", "remat", "version", "activations", "backend",
+           "name_scope", "remat", "version", "activations", "applications", "backend",
            "callbacks", "config", "constraints", "datasets", "errors", "initializers", "layers",
            "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
            "regularizers", "saving", "utils", "visualization"]

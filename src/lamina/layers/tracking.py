@@ -97,7 +97,8 @@ class LayerTrackingMixin:
             value = init(shape, dtype=dtype)
         var = Variable(value, name=name, trainable=trainable,
                        autocast=autocast, aggregation=aggregation, dtype=dtype,
-                       path=f"{self.path}/{name}", regularizer=regularizers.get(regularizer),
+                       path=_in_name_scope(f"{self.path}/{name}"),
+                       regularizer=regularizers.get(regularizer),
                        constraint=constraints.get(constraint))
         self._track_variable(var)
         return var
@@ -219,3 +220,11 @@ def _unique(variables: list[Variable]) -> list[Variable]:
             seen.add(id(v))
             result.append(v)
     return result
+
+
+def _in_name_scope(path: str) -> str:
+    """`path` under the enclosing `keras.name_scope`s, as Keras prefixes variable paths."""
+    from lamina.scopes import current_path
+
+    scope = current_path()
+    return f"{scope}/{path}" if scope else path

@@ -53,10 +53,22 @@ def builtin_class(module: str | None, class_name: str) -> type | None:
     family = _family_classes(module)
     if family is not None:
         return family.get(class_name)
+    if module.startswith("keras.src.applications."):  # e.g. ConvNeXt's LayerScale
+        _import_application(module.rsplit(".", 1)[-1])
     cls = LAYER_CLASSES.get(class_name)
     if module in ("", "keras") or module.startswith("keras."):
         return cls
     return cls if cls is not None and cls.__module__ == module else None
+
+
+def _import_application(family: str) -> None:
+    """Import `lamina.applications.<family>`, which registers that family's own layers."""
+    from lamina import applications
+
+    if family in applications._FAMILIES:
+        import importlib
+
+        importlib.import_module(f"lamina.applications.{family}")
 
 
 def builtin_classes(module: str | None) -> list[str]:
