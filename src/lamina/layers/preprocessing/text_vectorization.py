@@ -13,9 +13,10 @@ import numpy as np
 from lamina.layers.base import Layer, is_symbolic
 from lamina.layers.preprocessing.lookup_utils import adapt_batches, encode
 from lamina.layers.preprocessing.string_lookup import StringLookup
-from lamina.layers.preprocessing.text_tokenize import (split_whitespace,
+from lamina.layers.preprocessing.text_tokenize import (ROW_END, split_whitespace,
                                                        standardize_many,
-                                                       standardized_token_rows)
+                                                       standardized_token_rows,
+                                                       standardized_tokens_flat)
 
 __all__ = ["TextVectorization"]
 
@@ -139,6 +140,9 @@ class TextVectorization(Layer):
     def call(self, inputs):
         if np.ndim(inputs) == 0 and self._split is not None:  # one text: Keras's 1-D output
             return self.call([inputs])[0]
+        fast = self._flat_ids(inputs)
+        if fast is not None:
+            return self._padded_output(*fast)
         tokens = self._preprocess(inputs)
         if isinstance(tokens, np.ndarray):
             if self._output_mode != "int":
@@ -149,21 +153,52 @@ class TextVectorization(Layer):
                 pad = self._output_sequence_length - out.shape[-1]
                 out = np.pad(out, [(0, 0)] * (out.ndim - 1) + [(0, pad)])
             return jnp.asarray(out)
-        return self._rows_output(tokens)
+        lengths = np.fromiter(map(len, tokens), np.int64, count=len(tokens))
+        ids = self._lookup_flat(list(itertools.chain.from_iterable(tokens)))
+        rows = np.repeat(np.arange(len(tokens)), lengths)
+        cols = np.arange(len(ids)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return self._padded_output(rows, cols, ids, lengths)
 
-    def _rows_output(self, rows: list) -> jnp.ndarray:
-        """Token rows of different lengths looked up at once, then padded with 0 to
-        `output_sequence_length` (int) or encoded per row (multi_hot / count / tf_idf)."""
+    def _flat_ids(self, inputs):
+        """(row, column, index, row lengths) of every token, for Keras's default text path
+        (built-in standardize, whitespace split, no n-grams) with the whole batch standardized,
+        split and looked up in single C-level passes; None where that path does not apply."""
+        if self._lookup_layer.num_oov_indices != 1:
+            return None
+        tokens = self._default_path_tokens(inputs)
+        if tokens is None:
+            return None
+        ids = np.fromiter(map(self._oov_table().__getitem__, tokens), np.int64,
+                          count=len(tokens))
+        ends = ids == _ROW_END_ID
+        row_of = np.cumsum(ends) - ends
+        starts = np.concatenate([[0], np.flatnonzero(ends)[:-1] + 1])
+        keep = ~ends
+        rows = row_of[keep]
+        cols = np.flatnonzero(keep) - starts[rows]
+        return rows, cols, ids[keep], np.bincount(rows, minlength=int(ends.sum()))
+
+    def _default_path_tokens(self, inputs) -> list | None:
+        """Every token of the batch, each text's followed by ROW_END, for Keras's default
+        text path (built-in standardize, whitespace split, no n-grams); else None."""
+        if self._split != "whitespace" or callable(self._standardize) or \
+                self._ngrams is not None:
+            return None
+        texts = np.asarray(inputs)
+        if texts.dtype.kind != "U" or texts.size == 0:
+            return None
+        texts = _text_column(texts).reshape(-1).tolist()
+        return standardized_tokens_flat(texts, *self._standardize_flags())
+
+    def _padded_output(self, rows, cols, ids, lengths) -> jnp.ndarray:
+        """Token indices placed at (row, column), padded with 0 to `output_sequence_length`
+        or the longest row (int), or encoded per row (multi_hot / count / tf_idf)."""
         width = self._output_sequence_length if self._output_mode == "int" else None
-        if width is not None:
-            rows = [r[:width] for r in rows]
-        lengths = np.fromiter(map(len, rows), np.int64, count=len(rows))
-        ids = self._lookup_flat(list(itertools.chain.from_iterable(rows)))
         width = width if width is not None else int(lengths.max(initial=0))
         fill = 0 if self._output_mode == "int" else -1
-        out = np.full((len(rows), width), fill, np.int32 if fill == 0 else np.int64)
-        row_of = np.repeat(np.arange(len(rows)), lengths)
-        out[row_of, np.arange(len(ids)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = ids
+        out = np.full((len(lengths), width), fill, np.int32 if fill == 0 else np.int64)
+        inside = cols < width
+        out[rows[inside], cols[inside]] = ids[inside]
         if self._output_mode == "int":
             return jnp.asarray(out)
         lookup = self._lookup_layer
@@ -187,7 +222,9 @@ class TextVectorization(Layer):
         lookup = self._lookup_layer
         cached = self.__dict__.get("_oov_table_cache")
         if cached is None or cached[0] is not lookup._table:
-            cached = (lookup._table, _TableWithDefault(lookup._table, lookup._oov_start_index()))
+            table = _TableWithDefault(lookup._table, lookup._oov_start_index())
+            table[ROW_END] = _ROW_END_ID  # never a token of the texts that reach the table
+            cached = (lookup._table, table)
             self.__dict__["_oov_table_cache"] = cached
         return cached[1]
 
@@ -213,6 +250,12 @@ class TextVectorization(Layer):
         self.finalize_state()
 
     def update_state(self, data) -> None:
+        lookup = self._lookup_layer
+        tokens = self._default_path_tokens(data) if self._output_mode != "tf_idf" else None
+        if tokens is not None and not lookup._has_input_vocabulary:  # counted in one pass
+            lookup._counts.update(tokens)
+            lookup._num_documents += lookup._counts.pop(ROW_END)
+            return
         tokens = self._preprocess(data)
         self._lookup_layer.update_state(tokens if isinstance(tokens, list) else
                                         np.asarray(tokens))
@@ -275,6 +318,9 @@ def _text_column(texts: np.ndarray) -> np.ndarray:
                              f"Received: inputs.shape={texts.shape} with rank={texts.ndim}")
         texts = texts[..., 0]
     return texts
+
+
+_ROW_END_ID = -7  # what the OOV table answers for ROW_END
 
 
 class _TableWithDefault(dict):
