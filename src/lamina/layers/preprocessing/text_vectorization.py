@@ -13,10 +13,13 @@ import numpy as np
 from lamina.layers.base import Layer, is_symbolic
 from lamina.layers.preprocessing.lookup_utils import adapt_batches, encode
 from lamina.layers.preprocessing.string_lookup import StringLookup
-from lamina.layers.preprocessing.text_tokenize import (ROW_END, split_whitespace,
-                                                       standardize_many,
-                                                       standardized_token_rows,
-                                                       standardized_tokens_flat)
+from lamina.layers.preprocessing.text_tokenize import (
+    ROW_END,
+    split_whitespace,
+    standardize_many,
+    standardized_token_rows,
+    standardized_tokens_flat,
+)
 
 __all__ = ["TextVectorization"]
 
