@@ -38,6 +38,8 @@ MEASURES = (
     Measure("transformer_epoch_cpu", "Transformer steady epoch, CPU", "s"),
     Measure("resnet50_predict_epoch_wall", "ResNet50 predict pass (batch 32), wall", "s"),
     Measure("resnet50_predict_epoch_cpu", "ResNet50 predict pass (batch 32), CPU", "s"),
+    Measure("mobilenet_finetune_epoch_wall", "MobileNetV2 fine-tuning steady epoch, wall", "s"),
+    Measure("mobilenet_finetune_epoch_cpu", "MobileNetV2 fine-tuning steady epoch, CPU", "s"),
     Measure("predict_ms", "MLP single-sample predict", "ms", 3),
     Measure("import_s", "import time (fresh process)", "s"),
     Measure("first_epoch_s", "process start to end of MLP epoch 1", "s", 2),
@@ -47,6 +49,8 @@ MEASURES = (
     Measure("augment_accuracy", "CNN + augmentation test accuracy", "", 4, ratio=False),
     Measure("transformer_accuracy", "Transformer test accuracy", "", 4, ratio=False),
     Measure("lstm_accuracy", "LSTM test accuracy", "", 4, ratio=False),
+    Measure("mobilenet_finetune_accuracy", "MobileNetV2 fine-tuning test accuracy", "", 4,
+            ratio=False),
 )
 
 
@@ -73,6 +77,8 @@ TARGETS = (
            1.0),
     Target("ResNet50 predict pass <= 0.8x Keras-JAX", "resnet50_predict_epoch_wall", "keras-jax",
            0.8),
+    Target("MobileNetV2 fine-tuning epoch <= 0.8x Keras-JAX", "mobilenet_finetune_epoch_wall",
+           "keras-jax", 0.8),
     Target("augmentation front end adds <= 25% to lamina's CNN steady epoch",
            "augment_epoch_wall", SUBJECT, 1.25, baseline="cnn_epoch_wall"),
     Target("import lamina <= 0.7x import keras", "import_s", "keras-jax", 0.7),

@@ -2,20 +2,26 @@
 
 The MLP, CNN and LSTM of the tutorial on Fashion-MNIST, the CNN behind an augmentation front end
 (RandomFlip, RandomRotation(0.1), RandomZoom(0.1); Keras-API contenders only) and a small text
-transformer on an IMDB-shaped synthetic task (contenders/tokens.py; batch 32, Adam 1e-3), and
-the prediction throughput of keras.applications.ResNet50 (weights=None, 224x224, batch 32, 256
-fixed random images; Keras-API contenders only), each
-contender in its own process, interleaved (rep 1: A B C ..., rep 2: ...). Prints medians and lamina / peer
+transformer on an IMDB-shaped synthetic task (contenders/tokens.py; batch 32, Adam 1e-3), and,
+for the Keras-API contenders only, the prediction throughput of keras.applications.ResNet50
+(weights=None, 224x224, batch 32, 256 fixed random images) and one fine-tuning epoch of
+MobileNetV2(alpha=0.35, weights=None, include_top=False) + GlobalAveragePooling2D + Dense on 1024
+Fashion-MNIST images upscaled to 96x96x3 (all trainable, Adam 1e-4, batch 32), each contender in
+its own process, interleaved (rep 1: A B C ..., rep 2: ...). Prints medians and lamina / peer
 ratios and writes benchmarks/RESULTS.md (RESULTS-quick.md for --quick).
 
     python benchmarks/run.py [--quick] [--reps N] [--epochs N]
-                             [--only mlp,cnn,augment,lstm,transformer,resnet50_predict]
+                             [--only mlp,cnn,augment,lstm,transformer,resnet50_predict,
+                                     mobilenet_finetune]
                              [--contenders lamina,keras-jax,tf-keras,torch,jax-step,jax-scan]
 
 Full run (the defaults, `make bench`): 3 reps; MLP 3 epochs, CNN (plain and augmented) and LSTM 2
-epochs each, all 60000 training samples; the transformer 2 epochs on 5000 of its 25000 reviews; ResNet50 3 predict passes; about an hour on 2 quiet cores. --quick: 1 rep, 2 epochs, the CNNs and LSTM on the first 10000
-samples, the transformer on 1000, ResNet50 on 64 images, a few minutes; the same code with other parameters. The hand-written JAX
-loops run the Fashion-MNIST workloads only.
+epochs each, all 60000 training samples; the transformer 2 epochs on 5000 of its 25000 reviews;
+ResNet50 3 predict passes; MobileNetV2 2 epochs (the first compiles, the second is timed); about
+an hour on 2 quiet cores. --quick: 1 rep, 2 epochs, the CNNs and LSTM on the first 10000 samples,
+the transformer on 1000, ResNet50 on 64 images, MobileNetV2 on 256, a few minutes; the same code
+with other parameters. The hand-written loops skip the augmented CNN and the applications; the
+hand-written JAX loops run the Fashion-MNIST MLP, CNN and LSTM only.
 
 The peers' venvs come from `make bench-setup` (benchmarks/setup_peers.sh); a contender whose
 interpreter is missing is skipped with a notice.
@@ -38,13 +44,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import report  # noqa: E402
+import report_notes  # noqa: E402
 
 ROOT = HERE.parent
 MAIN_PYTHON = ROOT / ".venv" / "bin" / "python"
 PEER_VENVS = HERE / ".venvs"
 CHILDREN = HERE / "contenders"
-WORKLOADS = ("mlp", "cnn", "augment", "lstm", "transformer", "resnet50_predict")
-KERAS_ONLY = ("augment", "resnet50_predict")  # no counterpart in the hand-written loops
+WORKLOADS = ("mlp", "cnn", "augment", "lstm", "transformer", "resnet50_predict",
+             "mobilenet_finetune")
+KERAS_ONLY = ("augment", "resnet50_predict", "mobilenet_finetune")  # no hand-written loop
 SCAN_CHUNKS = {"mlp": 0, "cnn": 1, "lstm": 1}  # jax-scan steps per call (0: the whole epoch)
 PREDICT_CALLS = 200
 RESULT_TAG = "BENCH_RESULT "  # as in contenders/child.py
@@ -131,13 +139,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def make_plan(args: argparse.Namespace) -> Plan:
     """The full run's defaults, or the quick smoke run's, with the command line's overrides."""
     epochs = {"mlp": 2 if args.quick else 3, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2,
-              "resnet50_predict": 2 if args.quick else 3}
+              "resnet50_predict": 2 if args.quick else 3, "mobilenet_finetune": 2}
     if args.epochs:
         epochs = dict.fromkeys(WORKLOADS, args.epochs)
     limit = ({"mlp": 0, "cnn": 10000, "augment": 10000, "lstm": 10000, "transformer": 1000,
-              "resnet50_predict": 64} if args.quick else
+              "resnet50_predict": 64, "mobilenet_finetune": 256} if args.quick else
              {"mlp": 0, "cnn": 0, "augment": 0, "lstm": 0, "transformer": 5000,
-              "resnet50_predict": 256})
+              "resnet50_predict": 256, "mobilenet_finetune": 1024})
     workloads = tuple(w for w in WORKLOADS if w in args.only.split(","))
     return Plan(args.reps or (1 if args.quick else 3), workloads, epochs, limit, args.quick)
 
@@ -206,51 +214,6 @@ def load() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
-def notes(plan: Plan, threads: set[int], busy: bool) -> list[str]:
-    """What each number means and how each contender was run."""
-    items = [
-        "Steady epoch: median over all reps of epochs 2..N (epoch 1 includes compiling); "
-        "wall and process CPU time (CPU counts every thread, so it can exceed wall).",
-        "Keras-API contenders (lamina, keras-jax, tf-keras): Sequential, compile(Adam, sparse "
-        "categorical crossentropy, accuracy) with each framework's defaults, fit(verbose=0) "
-        "timed by a Callback; predict is model.predict(x[:1], verbose=0).",
-        "Transformer: sequences of 200 token ids (vocabulary 20000) -> keras.io's "
-        "TokenAndPositionEmbedding custom layer (dim 128) -> 2 post-norm blocks of "
-        "MultiHeadAttention(4 heads, key_dim 32) and a ReLU FFN of 128, dropout 0.1, "
-        "LayerNormalization(1e-6) -> GlobalAveragePooling1D -> Dense(2) (a functional model); "
-        "torch: nn.TransformerEncoderLayer with the same sizes; no jax-* loop.",
-        "Hand loops (torch, jax-*): logits + softmax cross-entropy, shuffled index batches, "
-        "a last partial batch dropped (none on the full 60000: 1875 steps of 32).",
-        f"torch: CPU build, torch.set_num_threads({'/'.join(map(str, sorted(threads))) or '?'})"
-        ", set_flush_denormal(True) (XLA and TF flush denormals by default); predict under "
-        "no_grad() in eval mode.",
-        "jax-step: one jitted step per batch, batches gathered on the host; jax-scan: data on "
-        "the device once, steps per call "
-        + ", ".join(f"{w} {SCAN_CHUNKS[w] or 'whole epoch'}" for w in SCAN_CHUNKS)
-        + " (1 = a plain jitted step: XLA:CPU runs a conv or LSTM inside a scan loop slower).",
-        f"Single-sample predict: median of {PREDICT_CALLS} calls on one (1, 28, 28) sample after "
-        "10 warm-up calls, MLP. Import: perf_counter around the import statement in a fresh "
-        "interpreter. Process start to MLP epoch 1: the parent's time.time() before spawning to "
-        "the child's at the end of epoch 1 (imports and data loading included). Peak RSS: "
-        "ru_maxrss of the MLP process at its end.",
-        "ResNet50 predict (Keras-API contenders): keras.applications.ResNet50(weights=None)"
-        " (224x224x3, 1000 classes), model.predict(x, batch_size=32, verbose=0) on the same "
-        "fixed random images (256: 8 batches; --quick 64); pass 1 compiles and is not timed, "
-        "the median of passes 2..N is reported.",
-        "Every contender reads the same IDX files with numpy (benchmarks/contenders/fashion.py),"
-        " scaled in place to [0, 1] float32 (no second float copy in the peak RSS); rep r uses"
-        " seed r - 1 in every contender.",
-    ]
-    if busy:
-        items.insert(0, "The machine was busy when the run started (1-minute load average above "
-                        "0.5): timings are noisy; multithreaded torch, whose OpenMP threads "
-                        "spin-wait, suffers most.")
-    if plan.quick:
-        items.insert(0, "QUICK smoke run (CNN and LSTM on the first 10000 training samples): "
-                        "checks that everything works; not for comparisons.")
-    return items
-
-
 def measure(plan: Plan, contenders: list[Contender]
             ) -> tuple[report.Samples, dict[str, dict[str, str]], set[int]]:
     """Every rep: the import probes, then each workload in every contender, interleaved.
@@ -292,7 +255,9 @@ def describe(plan: Plan) -> str:
     return ", ".join(f"RESNET50 PREDICT {plan.epochs[w]} passes over {plan.train_limit[w]} "
                      "images" if w == "resnet50_predict" else
                      f"{w.upper()} {plan.epochs[w]} epochs on "
-                     f"{plan.train_limit[w] or 60000} samples" for w in plan.workloads)
+                     f"{plan.train_limit[w] or 60000} "
+                     + ("images" if w == "mobilenet_finetune" else "samples")
+                     for w in plan.workloads)
 
 
 def facts(plan: Plan, started: str, load_start: str, skipped: list[str]) -> list[tuple[str, str]]:
@@ -321,8 +286,9 @@ def main(argv: list[str] | None = None) -> None:
           + f"contenders: {', '.join(c.name for c in contenders)}", flush=True)
     samples, versions, threads = measure(plan, contenders)
     title = "lamina side-by-side benchmarks" + (" (QUICK smoke run)" if plan.quick else "")
+    notes = report_notes.notes(plan.quick, threads, busy, SCAN_CHUNKS, PREDICT_CALLS)
     text = report.document(title, facts(plan, started, load_start, skipped),
-                           report.medians(samples), versions, notes(plan, threads, busy))
+                           report.medians(samples), versions, notes)
     out = HERE / ("RESULTS-quick.md" if plan.quick else "RESULTS.md")
     out.write_text(text)
     print("\n" + text + f"\nwritten to {out.relative_to(ROOT)}")

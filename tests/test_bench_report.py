@@ -5,14 +5,17 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 def _load(name: str, path: Path):
-    """Import a benchmarks/ module by path, leaving sys.path and sys.modules as they were."""
-    saved_path, saved_report = list(sys.path), sys.modules.get("report")
+    """Import a benchmarks/ module by path (its folder searched for its sibling imports),
+    leaving sys.path and sys.modules as they were."""
+    saved_path, saved_modules = list(sys.path), dict(sys.modules)
+    sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses look their module up here
@@ -20,10 +23,10 @@ def _load(name: str, path: Path):
         spec.loader.exec_module(module)
     finally:
         sys.path[:] = saved_path
-        if saved_report is None:
-            sys.modules.pop("report", None)
-        else:
-            sys.modules["report"] = saved_report
+        for sibling in set(sys.modules) - set(saved_modules) - {name}:
+            if str(BENCH) in str(getattr(sys.modules[sibling], "__file__", "")):
+                del sys.modules[sibling]
+        sys.modules.update({k: v for k, v in saved_modules.items() if k == "report"})
     return module
 
 
@@ -64,6 +67,7 @@ def test_checklist_lists_every_target_with_its_ratio_and_verdict():
         "- [ ] Transformer steady epoch <= 0.7x Keras-JAX: not measured",
         "- [ ] Transformer steady epoch <= 1.0x PyTorch loop: not measured",
         "- [ ] ResNet50 predict pass <= 0.8x Keras-JAX: not measured",
+        "- [ ] MobileNetV2 fine-tuning epoch <= 0.8x Keras-JAX: not measured",
         "- [ ] augmentation front end adds <= 25% to lamina's CNN steady epoch: not measured",
         "- [ ] import lamina <= 0.7x import keras: measured 0.80x (missed)",
         "- [ ] process start to end of first MLP epoch <= 0.7x Keras-JAX: not measured",
@@ -122,15 +126,18 @@ def test_document_has_every_section_in_order():
 def test_quick_and_full_plans_differ_only_in_parameters():
     quick = run.make_plan(run.parse_args(["--quick"]))
     assert (quick.reps, quick.epochs, quick.train_limit) == (
-        1, {"mlp": 2, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2, "resnet50_predict": 2},
+        1, {"mlp": 2, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2, "resnet50_predict": 2,
+            "mobilenet_finetune": 2},
         {"mlp": 0, "cnn": 10000, "augment": 10000, "lstm": 10000, "transformer": 1000,
-         "resnet50_predict": 64})
+         "resnet50_predict": 64, "mobilenet_finetune": 256})
     full = run.make_plan(run.parse_args([]))
     assert (full.reps, full.epochs, full.train_limit, full.workloads) == (
-        3, {"mlp": 3, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2, "resnet50_predict": 3},
+        3, {"mlp": 3, "cnn": 2, "augment": 2, "lstm": 2, "transformer": 2, "resnet50_predict": 3,
+            "mobilenet_finetune": 2},
         {"mlp": 0, "cnn": 0, "augment": 0, "lstm": 0, "transformer": 5000,
-         "resnet50_predict": 256},
-        ("mlp", "cnn", "augment", "lstm", "transformer", "resnet50_predict"))
+         "resnet50_predict": 256, "mobilenet_finetune": 1024},
+        ("mlp", "cnn", "augment", "lstm", "transformer", "resnet50_predict",
+         "mobilenet_finetune"))
     chosen = run.make_plan(run.parse_args(["--reps", "2", "--epochs", "4", "--only", "lstm,mlp"]))
     assert (chosen.reps, chosen.epochs["cnn"], chosen.workloads) == (2, 4, ("mlp", "lstm"))
 
@@ -150,11 +157,11 @@ def test_jax_scan_passes_its_chunk_per_workload():
 
 
 def test_hand_written_loops_skip_what_they_do_not_implement():
-    runs = {c.name: ("transformer" in c.workloads, "augment" in c.workloads)
-            for c in run.CONTENDERS}
-    assert runs == {"lamina": (True, True), "keras-jax": (True, True),
-                    "tf-keras": (True, True), "torch": (True, False),
-                    "jax-step": (False, False), "jax-scan": (False, False)}
+    runs = {c.name: ("transformer" in c.workloads, "augment" in c.workloads,
+                     "mobilenet_finetune" in c.workloads) for c in run.CONTENDERS}
+    assert runs == {"lamina": (True, True, True), "keras-jax": (True, True, True),
+                    "tf-keras": (True, True, True), "torch": (True, False, False),
+                    "jax-step": (False, False, False), "jax-scan": (False, False, False)}
 
 
 def test_augmentation_target_compares_lamina_with_its_own_plain_cnn():
@@ -172,3 +179,37 @@ def test_synthetic_reviews_are_fixed_and_carry_their_class_cues():
     for row, label in zip(x, y):
         own = tokens.CUES[int(label)]
         assert sum(int(t) in own for t in row) >= tokens.OWN_CUES
+
+
+def test_fine_tuning_target_compares_steady_epochs_with_keras_jax():
+    table = {"lamina": {"mobilenet_finetune_epoch_wall": 3.0},
+             "keras-jax": {"mobilenet_finetune_epoch_wall": 4.0}}
+    target = next(t for t in report.TARGETS if t.measure == "mobilenet_finetune_epoch_wall")
+    assert report.check(target, table) == (0.75, "met")
+    assert "| MobileNetV2 fine-tuning steady epoch, wall |     0.75x |" in report.ratios_table(
+        table, ["keras-jax"])
+
+
+def test_plan_description_counts_fine_tuning_images():
+    plan = run.make_plan(run.parse_args(["--quick", "--only", "mobilenet_finetune"]))
+    assert run.describe(plan) == "MOBILENET_FINETUNE 2 epochs on 256 images"
+
+
+def test_fine_tuning_images_are_fashion_upscaled_to_96x96_rgb():
+    child = _load("bench_child", BENCH / "contenders" / "child.py")
+    images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    x = child._upscaled(images)
+    assert x.shape == (3, 96, 96, 3) and x.dtype == np.float32
+    index = np.arange(96) * 28 // 96  # nearest neighbour: output pixel i reads input i * 28 // 96
+    expected = images[:, index][:, :, index].astype(np.float32) / 255.0
+    for channel in range(3):
+        np.testing.assert_allclose(x[..., channel], expected, rtol=1e-6)
+
+
+def test_notes_lead_with_the_quick_and_busy_warnings_and_describe_every_workload():
+    notes = _load("bench_report_notes", BENCH / "report_notes.py")
+    text = notes.notes(True, {2}, True, {"mlp": 0, "cnn": 1}, 200)
+    assert text[0].startswith("QUICK smoke run") and text[1].startswith("The machine was busy")
+    assert "torch.set_num_threads(2)" in text[6] and "mlp whole epoch, cnn 1" in text[7]
+    assert any(note.startswith("MobileNetV2 fine-tuning") for note in text)
+    assert not notes.notes(False, set(), False, {}, 200)[0].startswith(("QUICK", "The machine"))

@@ -123,7 +123,7 @@ def test_wrong_wiring_errors_name_the_layer():
         dense(lamina.Input((5,)))
     other = lamina.Input((4,))
     y = lamina.layers.Dense(2, name="orphan_out")(other)
-    with pytest.raises(errors.ConfigError, match="disconnected.*orphan_out|orphan_out.*Input"):
+    with pytest.raises(errors.ConfigError, match="(?s)disconnected.*orphan_out|orphan_out.*Input"):
         lamina.Model(x, y)
     a = lamina.layers.Dense(2, name="twin")(x)
     b = lamina.layers.Dense(2, name="twin")(a)

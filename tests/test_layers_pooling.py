@@ -81,7 +81,7 @@ def test_masked_global_average_pooling_1d_matches_keras(rng):
 
 
 def test_pooling_errors_name_the_layer():
-    with pytest.raises(lamina.errors.ShapeError, match=r"'p' \(MaxPooling2D\).*x\[\.\.\., None\]"):
+    with pytest.raises(lamina.errors.ShapeError, match=r"(?s)'p' \(MaxPooling2D\).*x\[\.\.\., None\]"):
         layers.MaxPooling2D(name="p")(np.zeros((2, 8, 8), "float32"))
     with pytest.raises(lamina.errors.ShapeError, match="pool_size larger"):
         layers.MaxPooling2D(4)(np.zeros((1, 3, 3, 1), "float32"))

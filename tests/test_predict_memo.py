@@ -69,12 +69,12 @@ def test_a_variable_trainable_flag_changes_the_weight_lists():
     assert any(v is kernel for v in frozen) and not any(v is kernel for v in trainable)
 
 
-def test_repeat_calls_still_warn_about_nan_and_reject_bad_shapes():
+def test_repeat_calls_still_refuse_nan_and_reject_bad_shapes():
     model, x = small_model(), sample()
     model.predict(x, verbose=0)
     bad = x.copy()
     bad[0, 3] = np.nan
-    with pytest.warns(UserWarning, match="NaN"):
+    with pytest.raises(ValueError, match="x contains 1 non-finite"):
         model.predict(bad, verbose=0)
     with pytest.raises(errors.ShapeError):
         model.predict(np.zeros((1, 11), "float32"), verbose=0)

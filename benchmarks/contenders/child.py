@@ -24,8 +24,12 @@ LEARNING_RATE = 1e-3
 DROPOUT = 0.2  # the MLP's
 RESULT_TAG = "BENCH_RESULT "  # the parent reads the line that starts with this
 INPUT_SHAPES = {"mlp": (28, 28), "cnn": (28, 28, 1), "augment": (28, 28, 1), "lstm": (28, 28),
-                "transformer": (tokens.SEQ_LEN,), "resnet50_predict": (224, 224, 3)}
+                "transformer": (tokens.SEQ_LEN,), "resnet50_predict": (224, 224, 3),
+                "mobilenet_finetune": (96, 96, 3)}
 PREDICT_IMAGES = 256  # resnet50_predict's images by default: 8 batches of BATCH
+FINETUNE_IMAGES = 1024  # mobilenet_finetune's training images by default: 32 batches of BATCH
+FINETUNE_TEST_IMAGES = 1000
+FINETUNE = {"alpha": 0.35, "learning_rate": 1e-4, "classes": 10}
 TRANSFORMER = {"vocab": tokens.VOCAB, "seq_len": tokens.SEQ_LEN, "embed_dim": 128, "heads": 4,
                "key_dim": 32, "ff_dim": 128, "blocks": 2, "dropout": 0.1, "epsilon": 1e-6,
                "classes": 2}
@@ -58,6 +62,8 @@ def load(workload: str, train_limit: int = 0) -> Data:
     IMDB-shaped token ids for the transformer."""
     if workload == "resnet50_predict":
         return _images(train_limit or PREDICT_IMAGES)
+    if workload == "mobilenet_finetune":
+        return _fashion_rgb(train_limit or FINETUNE_IMAGES)
     if workload == "transformer":
         (x, y), (xt, yt) = tokens.load_data()
         limit = train_limit or len(x)
@@ -75,6 +81,23 @@ def _images(n: int) -> Data:
     x *= 255.0
     none = np.zeros(0, np.int64)
     return Data(x, none, x[:0], none)
+
+
+def _fashion_rgb(n: int) -> Data:
+    """The first `n` Fashion-MNIST training images (and FINETUNE_TEST_IMAGES test images) as
+    96x96x3 float32 in [0, 1]: nearest-neighbour upscaled, the grey channel repeated."""
+    (x, y), (xt, yt) = fashion.load_data()
+    return Data(_upscaled(x[:n]), y[:n].astype(np.int64),
+                _upscaled(xt[:FINETUNE_TEST_IMAGES]), yt[:FINETUNE_TEST_IMAGES].astype(np.int64))
+
+
+def _upscaled(images: np.ndarray) -> np.ndarray:
+    """(n, 28, 28) uint8 images as (n, 96, 96, 3) float32 in [0, 1], by nearest neighbour."""
+    size = INPUT_SHAPES["mobilenet_finetune"][0]
+    rows = np.arange(size) * images.shape[1] // size
+    cols = np.arange(size) * images.shape[2] // size
+    grey = _scaled(images[:, rows][:, :, cols], (size, size))
+    return np.repeat(grey[..., None], 3, axis=-1)
 
 
 def _scaled(images: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -1,5 +1,7 @@
-"""The Keras-API contenders: one Sequential model, fit(verbose=0), timed by a Callback;
-resnet50_predict times `keras.applications.ResNet50(weights=None).predict` instead.
+"""The Keras-API contenders: one model per workload, fit(verbose=0), timed by a Callback.
+
+mobilenet_finetune fine-tunes a MobileNetV2 base under a new head; resnet50_predict times
+`keras.applications.ResNet50(weights=None).predict` instead of training.
 
 `--api lamina` (`import lamina as keras`), `--api keras-jax` (Keras 3, KERAS_BACKEND=jax) or
 `--api tf-keras` (`tf.keras` from tensorflow-cpu; Keras 3 on the TensorFlow backend for TF >= 2.16).
@@ -66,10 +68,32 @@ def build_transformer(keras: ModuleType):
     return keras.Model(inputs, outputs)
 
 
+def build_finetune(keras: ModuleType):
+    """The fine-tuning stage of keras.io's transfer-learning guide: a MobileNetV2 base
+    (weights=None, include_top=False) called with training=False (BatchNormalization keeps
+    inference mode) and unfrozen, then GlobalAveragePooling2D and a Dense softmax head."""
+    cfg, shape = child.FINETUNE, child.INPUT_SHAPES["mobilenet_finetune"]
+    base = keras.applications.MobileNetV2(input_shape=shape, alpha=cfg["alpha"],
+                                          include_top=False, weights=None)
+    base.trainable = True
+    inputs = keras.Input(shape)
+    x = keras.layers.GlobalAveragePooling2D()(base(inputs, training=False))
+    outputs = keras.layers.Dense(cfg["classes"], activation="softmax")(x)
+    return keras.Model(inputs, outputs)
+
+
 def build(keras: ModuleType, workload: str):
-    """The workload's model, compiled with Adam and sparse categorical crossentropy."""
-    model = build_transformer(keras) if workload == "transformer" else sequential(keras, workload)
-    model.compile(optimizer=keras.optimizers.Adam(child.LEARNING_RATE),
+    """The workload's model, compiled with Adam (1e-4 when fine-tuning, else 1e-3) and sparse
+    categorical crossentropy."""
+    if workload == "transformer":
+        model = build_transformer(keras)
+    elif workload == "mobilenet_finetune":
+        model = build_finetune(keras)
+    else:
+        model = sequential(keras, workload)
+    rate = child.FINETUNE["learning_rate"] if workload == "mobilenet_finetune" else \
+        child.LEARNING_RATE
+    model.compile(optimizer=keras.optimizers.Adam(rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 

@@ -164,6 +164,27 @@ def is_unsafe_deserialization_enabled() -> bool:
     return _UNSAFE_DESERIALIZATION
 
 
+# --- data checks (not Keras names) --------------------------------------------------------
+
+_CHECK_FINITE = True
+
+
+def check_finite() -> bool:
+    """Whether fit / evaluate / predict refuse NaN or inf in `x`, `y` and `sample_weight`
+    (True by default). The check runs once per array, on the host, before the first step:
+    a sum of each float array, and an exact count only when that sum is not finite."""
+    return _CHECK_FINITE
+
+
+def set_check_finite(value: bool) -> None:
+    """Turn the non-finite data check on (default) or off, e.g. `set_check_finite(False)`
+    for data whose NaNs a custom `train_step` or loss handles itself."""
+    global _CHECK_FINITE
+    if not isinstance(value, bool):
+        raise ValueError(f"set_check_finite expects True or False. Received: value={value!r}")
+    _CHECK_FINITE = value
+
+
 # --- debugging caps -----------------------------------------------------------------------
 
 def max_epochs() -> int | None:

@@ -22,8 +22,13 @@ class ConfigError(LaminaError, ValueError):
     """An argument or name passed to lamina is invalid (unknown optimizer, bad batch_size...)."""
 
 
-class NotCompiledError(LaminaError, RuntimeError):
-    """fit/evaluate/train_on_batch was called before compile()."""
+class ArgumentTypeError(ConfigError, TypeError):
+    """An argument has the wrong type (e.g. batch_size=2.5): a TypeError as Keras raises, and a
+    ValueError like lamina's other argument errors."""
+
+
+class NotCompiledError(LaminaError, ValueError, RuntimeError):
+    """fit/evaluate/train_on_batch was called before compile() (a ValueError, as in Keras)."""
 
 
 class UnknownNameError(ConfigError, KeyError):
@@ -33,9 +38,18 @@ class UnknownNameError(ConfigError, KeyError):
         return self.args[0] if self.args else ""
 
 
+class UnknownObjectError(UnknownNameError, TypeError):
+    """A saved config names a class or function that is not known (a TypeError, as in
+    Keras's deserialization)."""
+
+
+FIRST_LINE_LIMIT = 200  # the first line of a message stays readable in a traceback
+
+
 def message(what: str, *, where: str | None = None, expected: str | None = None,
             got: str | None = None, fix: str | None = None) -> str:
-    """Build an error message in lamina's one style."""
+    """Build an error message in lamina's one style; the fix goes on a second line when the
+    first would pass FIRST_LINE_LIMIT characters."""
     text = f"{where} {what}" if where else what
     if expected:
         text += f" Expected {expected}"
@@ -43,7 +57,7 @@ def message(what: str, *, where: str | None = None, expected: str | None = None,
     elif got:
         text += f" Received: {got}."
     if fix:
-        text += f" {fix}"
+        text += ("\n" if len(text) + 1 + len(fix) > FIRST_LINE_LIMIT else " ") + fix
     return text
 
 
@@ -59,5 +73,5 @@ def unknown_name(kind: str, name: str, choices: Iterable[str]) -> UnknownNameErr
     if close:
         text += " Did you mean " + " or ".join(repr(c) for c in close) + "?"
     else:
-        text += " Known names: " + ", ".join(choices) + "."
+        text += " Use one of the known names (below).\nKnown names: " + ", ".join(choices) + "."
     return UnknownNameError(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from lamina import errors
 from lamina.training.logs import LazyLogs, materialize
 
 __all__ = ["Callback", "CallbackList"]
@@ -138,6 +139,10 @@ def _flatten(callbacks: Any) -> list[Callback]:
         return []
     if isinstance(callbacks, (list, tuple)):
         return [cb for item in callbacks for cb in _flatten(item)]
+    if not (hasattr(callbacks, "set_model") and hasattr(callbacks, "on_epoch_end")):
+        raise errors.ArgumentTypeError(
+            f"`callbacks` must be a list of keras.callbacks.Callback instances. Received: "
+            f"callbacks holding {callbacks!r}. Subclass Callback (or use LambdaCallback).")
     return [callbacks]
 
 

@@ -20,12 +20,12 @@ __all__ = ["ModelCheckpoint"]
 def _check_filepath(filepath: str, save_weights_only: bool) -> None:
     if save_weights_only and not filepath.endswith(".weights.h5"):
         raise errors.ConfigError(
-            "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided "
-            f"must end in `.weights.h5` (Keras weights format). Received: filepath={filepath}")
+            "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath must end in "
+            f"`.weights.h5`. Received: filepath={filepath}")
     if not save_weights_only and not filepath.endswith((".keras", ".h5")):
         raise errors.ConfigError(
             "The filepath provided must end in `.keras` (Keras model format) or `.h5` (legacy "
-            f"HDF5) to save the whole model. Received: filepath={filepath}. To save only the "
+            f"HDF5) to save the whole model. Received: filepath={filepath}.\nTo save only the "
             "weights, pass save_weights_only=True and a name ending in `.weights.h5`.")
 
 

@@ -39,9 +39,9 @@ def _jax_devices(device_type: str | None = None) -> list:
         return jax.devices(device_type.lower() if device_type else None)
     except RuntimeError as e:
         raise errors.ConfigError(
-            f"No devices of type {device_type!r} are available ({e}). Received: "
+            f"No devices of type {device_type!r} are available. Received: "
             f"device_type={device_type!r}. Use one of 'cpu', 'gpu', 'tpu' that this machine "
-            f"has, or leave device_type=None.") from None
+            f"has, or leave device_type=None.\n({e})") from None
 
 
 def resolve_device(device):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 
 from lamina import activations, errors, regularizers
 from lamina.layers.base import KerasTensor, Layer, standardize_dtype
@@ -97,8 +98,13 @@ class InputLayer(Layer):
             if shape is None:
                 raise errors.ConfigError("InputLayer needs a shape. Received: shape=None, "
                                          "batch_shape=None. Pass shape=(features, ...).")
-            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            given, shape = shape, (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size, *shape)
+            if isinstance(given, str) or not all(
+                    d is None or (isinstance(d, (int, np.integer)) and d >= 0) for d in shape):
+                raise errors.ConfigError(
+                    f"Cannot convert {given!r} to a shape. Received: shape={given!r}. Pass a "
+                    "tuple of non-negative ints or None, e.g. shape=(28, 28, 1).")
         self.batch_shape = tuple(batch_shape)
         self.built = True
         from lamina.models.graph import record_node
@@ -126,7 +132,12 @@ class InputLayer(Layer):
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
           tensor=None, optional=False) -> KerasTensor:
     """A symbolic input tensor, as `keras.Input`."""
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=standardize_dtype(dtype),
+    try:
+        dtype = standardize_dtype(dtype)
+    except TypeError:
+        raise errors.ArgumentTypeError(f"Invalid dtype: {dtype}. Received: dtype={dtype!r}. Use "
+                                       "e.g. dtype='float32', 'int32' or 'string'.") from None
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype,
                        batch_shape=batch_shape, name=name)
     tensor = layer.output
     tensor._input_layer = layer

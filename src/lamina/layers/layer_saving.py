@@ -122,5 +122,5 @@ class LayerSavingMixin:
                     "loading can create its variables.")
         names = [v.name for v in self._saved_variables()]
         return (f"Layer '{self.name}' ({type(self).__name__}) expected {expected} variables, "
-                f"but received {received} variables during loading. Expected: {names}. The "
+                f"but received {received} variables during loading.\nExpected: {names}. The "
                 "file was saved from a different architecture; build the same model.")

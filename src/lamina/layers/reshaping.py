@@ -7,7 +7,7 @@ import math
 
 import jax.numpy as jnp
 
-from lamina import errors
+from lamina import config, errors
 from lamina.layers.base import Layer
 from lamina.layers.input_spec import InputSpec, shape_str
 
@@ -19,7 +19,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        self.data_format = config.standardize_data_format(data_format or "channels_last")
 
     def call(self, inputs):
         if self.data_format == "channels_first" and inputs.ndim > 2:

@@ -223,5 +223,5 @@ def adjust_rank(value, tensor: KerasTensor):
         return xp.squeeze(value, -1) if squeeze else xp.expand_dims(value, -1)
     raise errors.ShapeError(
         f"Invalid input shape for input {value.__class__.__name__} with name '{tensor.name}'. "
-        f"Expected shape {tensor.shape}, but input has incompatible shape {shape}. Give the "
+        f"Expected shape {tensor.shape}, but input has incompatible shape {shape}.\nGive the "
         f"data the rank of the Input (a trailing axis of size 1 is added or dropped for you).")

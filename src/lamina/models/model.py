@@ -153,6 +153,8 @@ class Model(TrainerAPIMixin, Layer):
                                                     run_eagerly, jit_compile,
                                                     steps_per_execution, weighted_metrics,
                                                     getattr(self, "output_names", None))
+        config.arguments = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                            "weighted_metrics": weighted_metrics}  # as given, for saving
         self._compile_config = config
         self._engine = Engine(self, config)
         self._optimizer_state = None

@@ -17,6 +17,7 @@ import optax
 
 from lamina import config, errors
 from lamina.optimizers.base import Optimizer, interleave
+from lamina.optimizers.hyperparam_checks import check_decay, check_epsilon
 
 
 def _moving_average(m, x, rate):
@@ -140,6 +141,9 @@ class _AdamFamily(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        check_decay("beta_1", beta_1)
+        check_decay("beta_2", beta_2, "0.999")
+        check_epsilon(epsilon)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon

@@ -5,6 +5,7 @@ from __future__ import annotations
 import optax
 
 from lamina.optimizers.base import Optimizer, interleave, scale_by_learning_rate
+from lamina.optimizers.hyperparam_checks import check_decay, check_epsilon
 
 
 class RMSprop(Optimizer):
@@ -16,6 +17,9 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        check_decay("rho", rho)
+        check_decay("momentum", momentum, "0.0")
+        check_epsilon(epsilon)
         self.rho = rho
         self.momentum = momentum
         self.epsilon = epsilon

@@ -24,6 +24,7 @@ from lamina.optimizers import ema_accumulation as ema_acc
 from lamina.optimizers.clipping import clip_by_global_norm, clip_by_norm
 from lamina.optimizers import schedules
 from lamina.optimizers.keras_api import OptimizerKerasAPI
+from lamina.optimizers.hyperparam_checks import check_clipping
 
 Params = list
 
@@ -79,6 +80,7 @@ class Optimizer(OptimizerKerasAPI):
                 "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
                 f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
                 f"global_clipnorm={global_clipnorm}")
+        check_clipping(clipnorm=clipnorm, clipvalue=clipvalue, global_clipnorm=global_clipnorm)
         self.name = name or unique_name(to_snake_case(type(self).__name__))
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -298,12 +300,17 @@ def _check_learning_rate(value) -> float | Callable:
     if _is_schedule(value) or callable(value):
         return value
     try:
-        return float(np.float32(value))
+        rate = float(np.float32(value))
     except (TypeError, ValueError):
         raise errors.ConfigError(
             "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, "
             "or a callable without arguments returning the learning rate. "
             f"Received instead: learning_rate={value!r}"
         ) from None
+    if not (np.isfinite(rate) and rate >= 0):  # a negative rate climbs the loss
+        raise errors.ConfigError(
+            "Argument `learning_rate` must be a finite number >= 0. Received: "
+            f"learning_rate={value!r}. Use a small positive value, e.g. learning_rate=0.001.")
+    return rate
 
 

@@ -18,7 +18,8 @@ class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         if not 0 <= momentum <= 1:
-            raise errors.ConfigError("`momentum` must be a float between [0, 1].")
+            raise errors.ConfigError("`momentum` must be a float between [0, 1]. Received: "
+                                     f"momentum={momentum!r}. Use e.g. momentum=0.9.")
         self.momentum = float(momentum)
         self.nesterov = nesterov
 

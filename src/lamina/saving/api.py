@@ -43,7 +43,12 @@ def save_model(model, filepath, overwrite: bool = True, zipped: bool | None = No
 def load_model(filepath, custom_objects: Mapping[str, Any] | None = None,
                compile: bool = True, safe_mode: bool = True):
     """Load a model from a `.keras` or legacy `.h5` file written by lamina or Keras."""
-    path = os.fspath(filepath)
+    try:
+        path = os.fspath(filepath)
+    except TypeError:
+        raise errors.ArgumentTypeError(
+            f"File format not supported: filepath={filepath!r}. Pass the path of a .keras or "
+            ".h5 file (a str or pathlib.Path).") from None
     kind = sniff.kind_of(path)
     if kind == "keras":
         return keras_zip.load(path, custom_objects, compile, safe_mode)

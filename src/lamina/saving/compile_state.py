@@ -28,6 +28,8 @@ def _serialize_loss(loss) -> Any:
         return [_serialize_loss(x) for x in loss]
     if isinstance(loss, dict):
         return {k: _serialize_loss(v) for k, v in loss.items()}
+    if hasattr(loss, "losses") and hasattr(loss, "names"):  # several outputs (OutputLosses)
+        return [_serialize_loss(x) for x in loss.losses]
     # A bare function is written by name; a Loss class (Huber(delta=2)) keeps its config.
     if type(loss) is LossFunctionWrapper and FUNCTIONS.get(loss.name) is loss.fn:
         return loss.name
@@ -38,17 +40,46 @@ def _serialize_loss(loss) -> Any:
     return serialize_keras_object(loss)
 
 
+#: lamina metric functions Keras 3 has no function for, written as the Keras metric class that
+#: computes the same thing (Keras's name 'cosine_similarity' is the *negative* loss function).
+_METRIC_FUNCTIONS_AS_CLASSES = {"accuracy": "Accuracy", "cosine_similarity": "CosineSimilarity"}
+
+
+def _serialize_metrics(metrics: Any) -> Any:
+    """Metrics as Keras writes them: names stay names, nesting is kept, objects and
+    functions become Keras object dicts that Keras 3 can locate again."""
+    from lamina.metrics import CLASSES, FUNCTIONS
+
+    if isinstance(metrics, (list, tuple)):
+        return [_serialize_metrics(m) for m in metrics]
+    if isinstance(metrics, dict):
+        return {key: _serialize_metrics(m) for key, m in metrics.items()}
+    name = getattr(metrics, "__name__", None)
+    if name in _METRIC_FUNCTIONS_AS_CLASSES and FUNCTIONS.get(name) is metrics:
+        return serialize_keras_object(CLASSES[_METRIC_FUNCTIONS_AS_CLASSES[name]](name=name))
+    return serialize_keras_object(metrics)
+
+
 def compile_config(model) -> dict | None:
-    """The model's compile arguments in Keras 3's `compile_config` layout (None if uncompiled)."""
+    """The model's compile arguments in Keras 3's `compile_config` layout (None if uncompiled).
+
+    As Keras, losses, metrics and loss weights are written as `compile()` was given them
+    (names stay names, lists and dicts keep their structure) so Keras can compile from them."""
     cfg = getattr(model, "_compile_config", None)
     if cfg is None:
         return None
-    weighted = [serialize_keras_object(m) for m in cfg.weighted_metric_identifiers]
+    given = getattr(cfg, "arguments", None)
+    if given is None:  # a config built without model.compile(): the resolved values
+        given = {"loss": _serialize_loss(cfg.loss), "loss_weights": cfg.loss_weights,
+                 "metrics": cfg.metric_identifiers or None,
+                 "weighted_metrics": cfg.weighted_metric_identifiers or None}
     spe = cfg.steps_per_execution
     return {"optimizer": serialize_keras_object(cfg.optimizer),
-            "loss": _serialize_loss(cfg.loss), "loss_weights": cfg.loss_weights,
-            "metrics": [serialize_keras_object(m) for m in cfg.metric_identifiers] or None,
-            "weighted_metrics": weighted or None, "run_eagerly": cfg.run_eagerly,
+            "loss": serialize_keras_object(given["loss"]),
+            "loss_weights": serialize_keras_object(given["loss_weights"]),
+            "metrics": _serialize_metrics(given["metrics"]),
+            "weighted_metrics": _serialize_metrics(given["weighted_metrics"]),
+            "run_eagerly": cfg.run_eagerly,
             "steps_per_execution": spe if isinstance(spe, int) else 1,
             "jit_compile": cfg.jit_compile if isinstance(cfg.jit_compile, bool) else True}
 

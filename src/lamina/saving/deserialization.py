@@ -158,8 +158,8 @@ def _not_found(kind: str, name: str, known: list[str], module: str | None = None
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
     hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
     short = name.split(">")[-1]
-    return errors.UnknownNameError(
-        f"Could not locate {kind} {name!r}{where}.{hint} Decorate it with "
+    return errors.UnknownObjectError(
+        f"Could not locate {kind} {name!r}{where}.{hint}\nDecorate it with "
         "@keras.saving.register_keras_serializable() and import it before loading, or pass "
         f"custom_objects={{{short!r}: {short}}} to the loading function (or use "
         "keras.saving.custom_object_scope).")
@@ -173,6 +173,8 @@ def _instantiate(cls: type, config: dict, custom_objects) -> Any:
     with layer_scope(custom_objects):
         try:
             instance = _from_config(cls, inner, custom_objects)
+        except errors.UnknownNameError:
+            raise  # an unknown nested object: its own message says what to register
         except TypeError as exc:
             raise TypeError(
                 f"{cls.__name__} could not be deserialized properly: {exc}. Make sure "

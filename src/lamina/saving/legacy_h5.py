@@ -14,15 +14,25 @@ import h5py
 import numpy as np
 
 from lamina import errors
-from lamina.saving import compile_state, sniff
+from lamina.saving import compile_state, legacy_h5_keras2, sniff
 from lamina.saving.atomic import atomic_write
 from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+from lamina.variables import current_values
 
 FORMAT_VERSION = "3.15.1"  # the Keras release whose legacy layout this writes
 
 
 def _legacy_weights(layer) -> list:
-    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
+    """The layer's weights as Keras's legacy files list them: no stateful RNN states."""
+    states = {id(v) for sub in _self_and_sublayers(layer)
+              for v in (getattr(sub, "states", None) or []) if hasattr(v, "assign")}
+    return [v for v in (*layer.trainable_weights, *layer.non_trainable_weights)
+            if id(v) not in states]
+
+
+def _self_and_sublayers(layer) -> list:
+    flatten = getattr(layer, "_flatten_layers", None)
+    return [layer, *(flatten() if flatten else [])]
 
 
 def _weight_name(layer, var) -> str:
@@ -140,13 +150,6 @@ def read_model_weights(group: h5py.Group, model, path: str, by_name: bool = Fals
         var.assign(value)
 
 
-def _normalize_keras2(config: dict) -> dict:
-    """Keras 2's Sequential config could be a bare list of layers."""
-    if config.get("class_name") == "Sequential" and isinstance(config.get("config"), list):
-        return {**config, "config": {"name": "sequential", "layers": config["config"]}}
-    return config
-
-
 def load(path: str, custom_objects: Mapping[str, Any] | None = None, compile: bool = True,
          safe_mode: bool = True):
     """The model stored in a legacy `.h5` file (Keras 3 or tf.keras 2.x)."""
@@ -157,18 +160,21 @@ def load(path: str, custom_objects: Mapping[str, Any] | None = None, compile: bo
             raise sniff.bad_file(path, "it holds no model ('model_config' is missing).",
                                  "If it is a weights file, use model.load_weights().")
         try:
-            model = deserialize_keras_object(_normalize_keras2(config), custom_objects,
-                                             safe_mode)
+            model = deserialize_keras_object(legacy_h5_keras2.model_config(config),
+                                             custom_objects, safe_mode)
         except errors.LaminaError as exc:
             raise type(exc)(f"{path}: {exc}") from None
         if "model_weights" not in f:
             raise sniff.bad_file(path, "it has a model_config but no 'model_weights' group.")
         read_model_weights(f["model_weights"], model, path)
-        training = _json_attr(f, "training_config", path)
+        training = legacy_h5_keras2.training_config(_json_attr(f, "training_config", path))
         if compile and training:
             compile_state.compile_from_config(model, training, custom_objects)
             if "optimizer_weights" in f:
-                values = group_values(f["optimizer_weights"])
+                group = f["optimizer_weights"]
+                values = legacy_h5_keras2.optimizer_values(
+                    model.optimizer, _attr_strings(group, "weight_names"), group_values(group),
+                    current_values(model.trainable_weights))
                 compile_state.restore_optimizer_values(model, values, path)
     return model
 

@@ -22,9 +22,10 @@ _FOREIGN = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"%PDF":
             b"\x1f\x8b": "a gzip archive", b"GIF8": "a GIF image"}
 
 
-class SavedFileError(errors.LaminaError, ValueError):
+class SavedFileError(errors.LaminaError, ValueError, OSError):
     """A file is not a model or weights file lamina can read (missing, empty, corrupt,
-    truncated or of another kind)."""
+    truncated or of another kind): a ValueError as Keras's `load_model` raises, and an
+    OSError as h5py raises for unreadable `.h5` files."""
 
 
 class MissingFileError(SavedFileError, FileNotFoundError):
@@ -34,7 +35,8 @@ class MissingFileError(SavedFileError, FileNotFoundError):
 def bad_file(path: str, what: str, fix: str = "") -> SavedFileError:
     """A `SavedFileError` in lamina's style: the file, what is wrong, the fix."""
     text = f"Cannot read {path!r}: {what}"
-    return SavedFileError(f"{text} {fix}".strip())
+    gap = "\n" if len(text) + 1 + len(fix) > errors.FIRST_LINE_LIMIT else " "
+    return SavedFileError(f"{text}{gap}{fix}".strip())
 
 
 def _describe_foreign(head: bytes) -> str:

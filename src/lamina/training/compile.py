@@ -60,6 +60,10 @@ def _as_list(metrics) -> list:
         return []
     if isinstance(metrics, (str, dict)) or callable(metrics):
         return [metrics]
+    if not isinstance(metrics, (list, tuple)):
+        raise errors.ConfigError(
+            "Expected `metrics` argument to be a list, tuple, or dict. Received instead: "
+            f"metrics={metrics!r} of type {type(metrics)}. Use e.g. metrics=['accuracy'].")
     return list(metrics)
 
 
@@ -150,8 +154,9 @@ def _check_sparse(loss, y, output_shape, classes) -> None:
             f"A label is out of range: {bad} with {classes} classes (the output's last axis has "
             f"{classes} units).", expected=f"labels in [0, {classes - 1}]",
             got=f"labels from {valid.min()} to {valid.max()}",
-            fix=f"Fix the labels, or give the last layer {int(valid.max()) + 1} units if there "
-                "really are that many classes."))
+            fix=(f"Fix the labels, or give the last layer {int(valid.max()) + 1} units if there "
+                 "really are that many classes.") if bad >= classes else
+                "Fix the labels: class indices start at 0."))
 
 
 def _check_categorical(y, output_shape, classes) -> None:

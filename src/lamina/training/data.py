@@ -9,7 +9,6 @@ Validation happens here, before anything about the model changes.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -17,6 +16,7 @@ import jax
 import numpy as np
 
 from lamina import config, errors
+from lamina.training import data_checks
 
 
 @dataclass
@@ -114,8 +114,9 @@ def _as_numeric(value, what: str, text: bool = False) -> np.ndarray:
     try:
         array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
     except ValueError as exc:  # ragged lists
-        raise errors.DataError(f"{what} could not be turned into an array ({exc}). Make every "
-                               "sample the same shape, e.g. with utils.pad_sequences.") from None
+        raise errors.DataError(f"{what} is ragged: its samples have different shapes, so it is "
+                               "not one array. Make every sample the same shape, e.g. with "
+                               f"utils.pad_sequences.\n({exc})") from None
     if text and array.dtype.kind in "OSU":
         if array.ndim == 0:
             raise errors.DataError(f"{what} must have a batch axis; got one string. Wrap it "
@@ -136,7 +137,7 @@ def _as_numeric(value, what: str, text: bool = False) -> np.ndarray:
 
 
 def to_host_arrays(x, y=None, sample_weight=None, text_x: bool = False) -> tuple:
-    """Validate and convert x / y / sample_weight; checks lengths, dtypes, emptiness, NaNs.
+    """Validate and convert x / y / sample_weight; checks lengths, dtypes, emptiness, NaN/inf.
     With `text_x` (a model that takes strings) x may hold string arrays."""
     if x is None:
         raise errors.DataError("No input data: x is None. Pass arrays as fit(x, y).")
@@ -156,21 +157,8 @@ def to_host_arrays(x, y=None, sample_weight=None, text_x: bool = False) -> tuple
             fix="Make sure all arrays contain the same number of samples."))
     if lengths["x"] == 0:
         raise errors.DataError("The input data is empty (0 samples). Pass at least one sample.")
-    for name, value in (("x", x), ("y", y)):
-        for leaf in jax.tree_util.tree_leaves(value):
-            if _has_nan(leaf):
-                warnings.warn(f"{name} contains NaN values ({int(np.isnan(leaf).sum())} of them): "
-                              "the loss and the weights will become NaN. Clean or impute them.",
-                              stacklevel=4)
+    data_checks.check_finite(x=x, y=y, sample_weight=sample_weight)
     return x, y, sample_weight
-
-
-def _has_nan(array: np.ndarray) -> bool:
-    """Whether a float array holds a NaN, without a full-size temporary (a sum is NaN when any
-    element is; only then, or for +inf + -inf, is the exact elementwise check run)."""
-    if not np.issubdtype(array.dtype, np.floating):
-        return False
-    return bool(np.isnan(array.sum())) and bool(np.isnan(array).any())
 
 
 def check_numeric(x, what: str) -> None:
@@ -201,10 +189,11 @@ def _length(x) -> int:
 def check_batch_size(batch_size, default: int = 32) -> int:
     if batch_size is None:
         return default
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or \
-            batch_size <= 0:
-        raise errors.ConfigError(f"batch_size must be a positive integer. Received: "
-                                 f"batch_size={batch_size!r}. Use e.g. batch_size=32.")
+    wrong_type = isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+    if wrong_type or batch_size <= 0:
+        error = errors.ArgumentTypeError if wrong_type else errors.ConfigError
+        raise error(f"batch_size must be a positive integer. Received: "
+                    f"batch_size={batch_size!r}. Use e.g. batch_size=32.")
     return int(batch_size)
 
 

@@ -16,7 +16,8 @@ from lamina import config, errors
 from lamina.callbacks import CallbackList, History
 from lamina.distribution import cpu_cores, distribution, placement
 from lamina.distribution.host import tree_to_host
-from lamina.training import custom_steps, feed, fused, interrupts, predict_memo, stateful_predict
+from lamina.training import custom_steps, data_checks, feed, fused, interrupts, predict_memo
+from lamina.training import stateful_predict
 from lamina.training import data as data_module
 from lamina.training.compile import check_targets
 from lamina.training.engine import Engine, pad_batch
@@ -34,9 +35,10 @@ def resolve_verbose(verbose) -> int:
 
 
 def _check_count(name: str, value, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise errors.ConfigError(f"{name} must be an integer >= {minimum}. Received: "
-                                 f"{name}={value!r}")
+    wrong_type = isinstance(value, bool) or not isinstance(value, numbers.Integral)
+    if wrong_type or value < minimum:
+        error = errors.ArgumentTypeError if wrong_type else errors.ConfigError
+        raise error(f"{name} must be an integer >= {minimum}. Received: {name}={value!r}")
     return int(value)
 
 
@@ -54,6 +56,7 @@ def prepare_data(model, x, y, sample_weight=None, class_weight=None, steps=None,
                                  "time (as in Keras). Fold the class weights into sample_weight.")
     x, y, sample_weight = data_module.to_host_arrays(x, y, sample_weight, text_x=True)
     _check_weight_structure(y, sample_weight, class_weight)
+    data_checks.check_single_input(model, x)
     if needs_y and y is None and model._compile_config is not None and \
             model._compile_config.loss is not None:
         raise errors.DataError("y is missing: the model was compiled with a loss, so fit and "
@@ -62,6 +65,7 @@ def prepare_data(model, x, y, sample_weight=None, class_weight=None, steps=None,
     stage = _host_stage_fn(model)  # a Sequential built from text has one only now
     if stage is None:
         data_module.check_numeric(x, "x")
+        data_checks.check_index_inputs(model, x)
     if class_weight is not None and y is not None:
         sample_weight = data_module.class_weights_to_sample_weights(y, class_weight)
     return data_module.ArrayData(x, y, sample_weight, len(jax.tree_util.tree_leaves(x)[0]),
@@ -202,6 +206,10 @@ def evaluate_state(engine: Engine, state, data, batch_size, steps=None, callback
 
 def _validation_source(model, validation_data, validation_split, train, steps):
     if validation_data is not None:
+        if isinstance(validation_data, tuple) and not 1 <= len(validation_data) <= 3:
+            raise errors.DataError(
+                "validation_data must be (x_val, y_val) or (x_val, y_val, val_sample_weight). "
+                f"Received: validation_data, a tuple of {len(validation_data)} items.")
         if isinstance(validation_data, tuple) and 2 <= len(validation_data) <= 3:
             return train, prepare_data(model, *validation_data)
         return train, prepare_data(model, validation_data, None, steps=steps)
@@ -223,15 +231,21 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     if validation_batch_size is not None:
         placement.check_batch_size(validation_batch_size, "validation_batch_size")
     epochs = config.capped_epochs(_check_count("epochs", epochs))
+    for name, count in {"steps_per_epoch": steps_per_epoch,
+                        "validation_steps": validation_steps}.items():
+        if count is not None:
+            _check_count(name, count, 1)
     steps_per_epoch = config.capped_steps(steps_per_epoch)
     if validation_data is not None or validation_split:
         validation_steps = config.capped_steps(validation_steps)
     initial_epoch = _check_count("initial_epoch", initial_epoch)
     validation_freq = _check_count("validation_freq", validation_freq, 1)
-    if not isinstance(validation_split, numbers.Real) or not 0 <= validation_split < 1:
-        raise errors.ConfigError(f"validation_split must be a float in [0, 1). Received: "
-                                 f"validation_split={validation_split!r}. E.g. 0.2 keeps the "
-                                 "last 20% of the data for validation.")
+    wrong_type = not isinstance(validation_split, numbers.Real)
+    if wrong_type or not 0 <= validation_split < 1:
+        error = errors.ArgumentTypeError if wrong_type else errors.ConfigError
+        raise error(f"validation_split must be a float in [0, 1). Received: "
+                    f"validation_split={validation_split!r}. E.g. 0.2 keeps the last 20% of the "
+                    "data for validation.")
     verbose = resolve_verbose(verbose)
     train = prepare_data(model, x, y, sample_weight, class_weight, steps_per_epoch,
                          shuffle=shuffle)

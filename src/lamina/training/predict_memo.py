@@ -5,9 +5,9 @@ A first `predict(x, verbose=0)` on at most one batch of rows validates `x` and b
 as usual, then remembers what that validation established: the compiled function, the model's
 weight lists and the padded row count. A later call whose array has the same shape and dtype,
 with no layer, variable, compile or distribution change in between (the key below), runs at
-once and checks the new values for NaN while the device computes (a NaN takes the full path,
-which warns). The weight values it passes are rebuilt whenever any Variable got a new value
-(`values_version`).
+once and checks the new values (NaN/inf, Embedding ids) while the device computes (a bad
+value takes the full path, which raises). The weight values it passes are rebuilt whenever
+any Variable got a new value (`values_version`).
 
 Every microsecond of Python here counts twice on a machine whose cores are few: when XLA's
 worker thread runs on the caller's core, the call's own work and the computation take turns,
@@ -25,6 +25,7 @@ import numpy as np
 
 from lamina import config
 from lamina.distribution import distribution
+from lamina.training import data_checks
 from lamina.training.engine import pad_rows
 from lamina.training.state import inference_state
 from lamina.variables import in_binding, tracking_version, values_version
@@ -37,6 +38,7 @@ class PredictMemo(NamedTuple):
     bucket: int
     state: Any = None  # the inference state of the weights at `values_version`
     values_version: int = -1
+    index_layers: tuple = ()  # the Embeddings reading the input (training/data_checks.py)
 
 
 def _key(model, x, batch_size) -> tuple:
@@ -83,7 +85,9 @@ def remember(model, x, prepared_x, batch_size, predict_batch: Callable,
     """Keep what a full one-batch predict validated, when `x` is a plain array it did not
     convert (so the same array would pass the same checks)."""
     if type(x) is np.ndarray and prepared_x is x:
-        memo = PredictMemo(_key(model, x, batch_size), predict_batch, variables, bucket)
+        memo = PredictMemo(_key(model, x, batch_size), predict_batch, variables, bucket,
+                           index_layers=tuple(layer for _, layer in
+                                              data_checks.index_layers(model)))
         object.__setattr__(model, "_predict_memo", memo)  # not a tracked attribute
 
 
@@ -94,7 +98,7 @@ def predict_remembered(model, x, batch_size, verbose, steps, callbacks):
             type(x) is not np.ndarray or _key(model, x, batch_size) != memo.key:
         return None
     return run_one_batch(memo.predict_batch, _current_state(model, memo), x, memo.bucket,
-                         lambda: x.dtype.kind != "f" or not has_nan(x))
+                         lambda: _values_ok(memo, x))
 
 
 def _current_state(model, memo: PredictMemo):
@@ -108,6 +112,15 @@ def _current_state(model, memo: PredictMemo):
                              values_version=version)
         object.__setattr__(model, "_predict_memo", memo)
     return memo.state
+
+
+def _values_ok(memo: PredictMemo, x: np.ndarray) -> bool:
+    """Whether `x` passes the full path's value checks (else that path runs and raises):
+    finite floats, ids in range for the Embeddings reading the input."""
+    if x.dtype.kind == "f" and config.check_finite() and not np.isfinite(np.vdot(x, x)):
+        return False
+    return all(x.size == 0 or (x.min() >= 0 and x.max() < layer.input_dim)
+               for layer in memo.index_layers)
 
 
 def has_nan(x: np.ndarray) -> bool:

@@ -13,9 +13,14 @@ def to_categorical(x, num_classes: int | None = None) -> np.ndarray:
     """One-hot encode integer class labels, as Keras does (float64, shape `x.shape + (n,)`; a
     trailing axis of size 1 is dropped). Unlike Keras, out-of-range labels are an error."""
     x = np.asarray(x)
+    if x.dtype.kind not in "iufb":
+        raise errors.DataError(f"to_categorical expects integer class labels. Received: labels of "
+                               f"dtype {x.dtype} such as {x.flat[0]!r}. Map them to indices "
+                               "first (e.g. with layers.StringLookup).")
     if x.size and not np.all(np.equal(np.mod(x, 1), 0)):
-        raise errors.DataError("to_categorical expects integer class labels. Received non-integer "
-                               "values; round or map them to class indices first.")
+        raise errors.DataError("to_categorical expects integer class labels. Received "
+                               f"non-integer values such as {x[np.mod(x, 1) != 0].flat[0]}; "
+                               "round or map them to class indices first.")
     x = x.astype("int64")
     if x.ndim > 1 and x.shape[-1] == 1:
         x = x.reshape(x.shape[:-1])

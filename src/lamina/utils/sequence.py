@@ -15,7 +15,8 @@ def pad_sequences(sequences: Sequence, maxlen: int | None = None, dtype="int32",
     `(len(sequences), maxlen) + sample_shape`. `padding`/`truncating` pick the side ("pre"
     or "post"); `value` fills the padding; use `dtype=object` for strings."""
     if not hasattr(sequences, "__len__"):
-        raise errors.ConfigError("`sequences` must be iterable.")
+        raise errors.ConfigError("`sequences` must be iterable. Received: "
+                                 f"sequences={sequences!r}. Pass a list of lists of ints.")
     for name, side in (("padding", padding), ("truncating", truncating)):
         if side not in ("pre", "post"):
             raise errors.ConfigError(f'{name.capitalize()} type "{side}" not understood: use '
@@ -31,6 +32,8 @@ def pad_sequences(sequences: Sequence, maxlen: int | None = None, dtype="int32",
             sample_shape = np.asarray(x).shape[1:]
     if maxlen is None:
         maxlen = int(np.max(lengths)) if lengths else 0
+    elif maxlen < 0:
+        raise errors.ConfigError(f"`maxlen` must be None or >= 0. Received: maxlen={maxlen}.")
     is_str = np.issubdtype(dtype, np.str_) or np.issubdtype(dtype, np.bytes_)
     if isinstance(value, str) and dtype is not object and not is_str:
         raise errors.ConfigError(f"`dtype` {dtype} is not compatible with `value`'s type: "

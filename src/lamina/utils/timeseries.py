@@ -108,6 +108,10 @@ def timeseries_dataset_from_array(data, targets, sequence_length: int, sequence_
     """
     if format not in ("tf", "grain"):
         raise ValueError(f'`format` should be either "tf" or "grain". Received: format={format}')
+    if isinstance(sequence_length, bool) or not isinstance(sequence_length, int) or \
+            sequence_length < 1:
+        raise ValueError("`sequence_length` must be a positive integer. Received: "
+                         f"sequence_length={sequence_length!r}. E.g. sequence_length=10.")
     data = np.asarray(data)
     _check_range(len(data), start_index, end_index, sampling_rate, sequence_stride)
     start_index = start_index or 0
