@@ -24,7 +24,7 @@ demo: $(STAMP) data
 	$(BIN)/python examples/quickstart.py
 
 test: $(STAMP) data
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -q
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q --durations=25
 
 # Every keras.applications architecture against Keras (the default suite checks one per family).
 test-applications: $(STAMP)

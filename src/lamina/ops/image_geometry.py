@@ -13,6 +13,7 @@ import numpy as np
 
 from lamina.ops.convolution import _to_channels_last
 from lamina.ops.image_filters import _as_batch, gaussian_blur
+from lamina.ops.image_resample import resample
 
 __all__ = ["affine_transform", "elastic_transform", "map_coordinates",
            "perspective_transform", "scale_and_translate"]
@@ -51,13 +52,9 @@ def map_coordinates(inputs, coordinates, order: int, fill_mode: str = "constant"
 
 def _resample(images, rows, cols, order: int, fill_mode: str, fill_value, last: bool):
     """Every channel of batch item b sampled at (rows[b], cols[b]) (both (batch, H, W))."""
-    planes = jnp.moveaxis(images, -1, 1) if last else images
-
-    def sample(plane, r, c):
-        return jax.scipy.ndimage.map_coordinates(plane, [r, c], order, fill_mode, fill_value)
-
-    out = jax.vmap(jax.vmap(sample, in_axes=(0, None, None)))(planes, rows, cols)
-    return jnp.moveaxis(out, 1, -1) if last else out
+    planes = images if last else jnp.moveaxis(images, 1, -1)
+    out = resample(planes, rows, cols, order, fill_mode, fill_value)
+    return out if last else jnp.moveaxis(out, -1, 1)
 
 
 def affine_transform(images, transform, interpolation: str = "bilinear",
