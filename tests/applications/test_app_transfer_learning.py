@@ -12,7 +12,8 @@ import lamina as keras
 from lamina import layers
 from lamina.applications import mobilenet_v2
 
-pytestmark = pytest.mark.integration
+# about 95 CPU-seconds: in `make test-applications` with the architecture corpus
+pytestmark = [pytest.mark.integration, pytest.mark.applications_full]
 
 
 def prepare(images: np.ndarray) -> np.ndarray:
