@@ -11,11 +11,13 @@ import importlib
 
 #: Public constructor -> the module (under lamina.applications) that defines it.
 _FAMILIES = {
-    "convnext": ("ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge"),
+    "convnext": ("ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge",
+                 "ConvNeXtXLarge"),
     "densenet": ("DenseNet121", "DenseNet169", "DenseNet201"),
     "efficientnet": tuple(f"EfficientNetB{i}" for i in range(8)),
     "efficientnet_v2": ("EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2",
-                        "EfficientNetV2B3", "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L"),
+                        "EfficientNetV2B3", "EfficientNetV2S", "EfficientNetV2M",
+                        "EfficientNetV2L"),
     "inception_resnet_v2": ("InceptionResNetV2",),
     "inception_v3": ("InceptionV3",),
     "mobilenet": ("MobileNet",),

@@ -147,15 +147,4 @@ DenseNet169 = _variant([6, 12, 32, 32], "DenseNet169", "densenet169")
 DenseNet201 = _variant([6, 12, 48, 32], "DenseNet201", "densenet201")
 
 
-def preprocess_input(x: Any, data_format: str | None = None):
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
-
-
-def decode_predictions(preds: Any, top: int = 5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-preprocess_input.__doc__ = imagenet_utils.PREPROCESS_INPUT_DOC.format(
-    mode="", ret=imagenet_utils.PREPROCESS_INPUT_RET_DOC_TORCH,
-    error=imagenet_utils.PREPROCESS_INPUT_ERROR_DOC)
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.family_functions("torch")

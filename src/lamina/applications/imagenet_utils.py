@@ -228,3 +228,25 @@ def validate_activation(classifier_activation: Any, weights: Any) -> None:
                          "`classifier_activation` argument when using pretrained weights, "
                          "with `include_top=True`; Received: "
                          f"classifier_activation={classifier_activation}")
+
+
+_RETURN_DOCS = {"tf": PREPROCESS_INPUT_RET_DOC_TF, "torch": PREPROCESS_INPUT_RET_DOC_TORCH,
+                "caffe": PREPROCESS_INPUT_RET_DOC_CAFFE}
+
+
+def family_functions(mode: str) -> tuple:
+    """A family module's `(preprocess_input, decode_predictions)`, as Keras gives each module:
+    ImageNet preprocessing in `mode` ("tf", "torch" or "caffe") and the shared decoding."""
+
+    def preprocess(x: Any, data_format: str | None = None):
+        return preprocess_input(x, data_format=data_format, mode=mode)
+
+    def decode(preds: Any, top: int = 5) -> list[list[tuple]]:
+        return decode_predictions(preds, top=top)
+
+    preprocess.__name__ = preprocess.__qualname__ = "preprocess_input"
+    preprocess.__doc__ = PREPROCESS_INPUT_DOC.format(
+        mode="", ret=_RETURN_DOCS[mode], error=PREPROCESS_INPUT_ERROR_DOC)
+    decode.__name__ = decode.__qualname__ = "decode_predictions"
+    decode.__doc__ = decode_predictions.__doc__
+    return preprocess, decode

@@ -138,15 +138,4 @@ def _inverted_res_block(inputs: Any, expansion: int, stride: int, alpha: float, 
     return x
 
 
-def preprocess_input(x: Any, data_format: str | None = None):
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds: Any, top: int = 5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-preprocess_input.__doc__ = imagenet_utils.PREPROCESS_INPUT_DOC.format(
-    mode="", ret=imagenet_utils.PREPROCESS_INPUT_RET_DOC_TF,
-    error=imagenet_utils.PREPROCESS_INPUT_ERROR_DOC)
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.family_functions("tf")

@@ -38,18 +38,7 @@ def ResNet152V2(include_top: bool = True, weights: Any = "imagenet", input_tenso
     return _resnet_v2((3, 8, 36, 3), "resnet152v2", dict(locals()))
 
 
-def preprocess_input(x: Any, data_format: str | None = None):
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds: Any, top: int = 5) -> list[list[tuple]]:
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-preprocess_input.__doc__ = imagenet_utils.PREPROCESS_INPUT_DOC.format(
-    mode="", ret=imagenet_utils.PREPROCESS_INPUT_RET_DOC_TF,
-    error=imagenet_utils.PREPROCESS_INPUT_ERROR_DOC)
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.family_functions("tf")
 
 for _constructor in (ResNet50V2, ResNet101V2, ResNet152V2):
     _constructor.__doc__ += resnet.DOC.format(

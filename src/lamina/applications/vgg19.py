@@ -27,15 +27,4 @@ def VGG19(include_top: bool = True, weights: Any = "imagenet", input_tensor: Any
     return VGG((2, 2, 4, 4, 4), (WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP), WEIGHTS_HASHES, **locals())
 
 
-def preprocess_input(x: Any, data_format: str | None = None):
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds: Any, top: int = 5) -> list[list[tuple]]:
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-preprocess_input.__doc__ = imagenet_utils.PREPROCESS_INPUT_DOC.format(
-    mode="", ret=imagenet_utils.PREPROCESS_INPUT_RET_DOC_CAFFE,
-    error=imagenet_utils.PREPROCESS_INPUT_ERROR_DOC)
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.family_functions("caffe")
