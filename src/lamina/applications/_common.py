@@ -18,6 +18,28 @@ from typing import Any
 MIRROR_ENV = "LAMINA_WEIGHTS_MIRROR"
 _PUBLISHED_PREFIX = "https://storage.googleapis.com/"
 
+#: The arguments every ImageNet constructor shares (ResNet, ResNetV2, VGG), appended to their
+#: docstrings.
+ARGS_DOC = """
+    Args:
+        include_top: whether to include the fully-connected layer(s) at the top of the network.
+        weights: `None` (random initialization), `"imagenet"` (pre-training on ImageNet,
+            downloaded once into `~/.keras/models`; set `LAMINA_WEIGHTS_MIRROR` to fetch it
+            from a mirror of https://storage.googleapis.com/), or the path to a weights file.
+        input_tensor: optional Keras tensor (output of `layers.Input()`) to use as image input.
+        input_shape: optional shape tuple, only when `include_top` is False (otherwise it is
+            `(224, 224, 3)`); 3 channels, width and height at least 32.
+        pooling: with `include_top=False`: `None` (4D output of the last block), `"avg"` or
+            `"max"` (global pooling to a 2D tensor).
+        classes: number of classes, only with `include_top=True` and no `weights`.
+        classifier_activation: activation of the "top" layer (`None` returns logits); with
+            pretrained weights only `None` or `"softmax"`.
+        name: The name of the model (string).
+
+    Returns:
+        A `Model` instance.
+    """
+
 
 def check_weights_arg(weights: Any, include_top: bool, classes: int,
                       imagenet_classes: int = 1000) -> None:

@@ -185,25 +185,7 @@ DOC = """
 
     Reference: [Deep Residual Learning for Image Recognition](https://arxiv.org/abs/1512.03385)
     (CVPR 2015). Call `{module}.preprocess_input` on your inputs first ({preprocessing}).
-
-    Args:
-        include_top: whether to include the fully-connected layer at the top of the network.
-        weights: `None` (random initialization), `"imagenet"` (pre-training on ImageNet,
-            downloaded once into `~/.keras/models`; set `LAMINA_WEIGHTS_MIRROR` to fetch it
-            from a mirror of https://storage.googleapis.com/), or the path to a weights file.
-        input_tensor: optional Keras tensor (output of `layers.Input()`) to use as image input.
-        input_shape: optional shape tuple, only when `include_top` is False (otherwise it is
-            `(224, 224, 3)`); 3 channels, width and height at least 32.
-        pooling: with `include_top=False`: `None` (4D output of the last block), `"avg"` or
-            `"max"` (global pooling to a 2D tensor).
-        classes: number of classes, only with `include_top=True` and no `weights`.
-        classifier_activation: activation of the "top" layer (`None` returns logits); with
-            pretrained weights only `None` or `"softmax"`.
-        name: The name of the model (string).
-
-    Returns:
-        A Model instance.
-    """
+""" + _common.ARGS_DOC
 _CAFFE = "RGB to BGR, then each color channel zero-centered on ImageNet, without scaling"
 for _constructor in (ResNet50, ResNet101, ResNet152):
     _constructor.__doc__ += DOC.format(module="keras.applications.resnet", preprocessing=_CAFFE)

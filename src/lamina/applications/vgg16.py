@@ -68,26 +68,9 @@ def VGG16(include_top: bool = True, weights: Any = "imagenet", input_tensor: Any
 
     The default input size is 224x224. Call `keras.applications.vgg16.preprocess_input` on
     your inputs first (RGB to BGR, each color channel zero-centered on ImageNet, no scaling).
-
-    Args:
-        include_top: whether to include the 3 fully-connected layers at the top.
-        weights: `None` (random initialization), `"imagenet"` (pre-training on ImageNet,
-            downloaded once into `~/.keras/models`; set `LAMINA_WEIGHTS_MIRROR` to fetch it
-            from a mirror of https://storage.googleapis.com/), or the path to a weights file.
-        input_tensor: optional Keras tensor (output of `layers.Input()`) to use as image input.
-        input_shape: optional shape tuple, only when `include_top` is False (otherwise it is
-            `(224, 224, 3)`); 3 channels, width and height at least 32.
-        pooling: with `include_top=False`: `None` (4D output of the last block), `"avg"` or
-            `"max"` (global pooling to a 2D tensor).
-        classes: number of classes, only with `include_top=True` and no `weights`.
-        classifier_activation: activation of the "top" layer (`None` returns logits); with
-            pretrained weights only `None` or `"softmax"`.
-        name: The name of the model (string).
-
-    Returns:
-        A `Model` instance.
     """
     return VGG((2, 2, 3, 3, 3), (WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP), WEIGHTS_HASHES, **locals())
 
 
+VGG16.__doc__ += _common.ARGS_DOC
 preprocess_input, decode_predictions = imagenet_utils.family_functions("caffe")
