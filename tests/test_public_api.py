@@ -44,7 +44,7 @@ LEFT_OUT: dict[str, str] = {
     "mixed_precision.*": I24, "dtype_policies.*": I24, "quantizers.*": I24,
     "config.dtype_policy": I24, "config.set_dtype_policy": I24,
     "optimizers.LossScaleOptimizer": I24,
-    "export.*": I25, "wrappers.*": I25,
+    "wrappers.*": I25,
     "callbacks.TensorBoard": I25, "callbacks.RemoteMonitor": I25,
     "callbacks.OrbaxCheckpoint": I25,
     "legacy.*": I23, "utils.legacy": I23, "saving.KerasFileEditor": I23,

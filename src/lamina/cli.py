@@ -1,4 +1,5 @@
-"""The `lamina` command: `lamina inspect FILE`, `lamina convert IN OUT`.
+"""The `lamina` command: `lamina inspect FILE`, `lamina convert IN OUT`,
+`lamina export MODEL OUT --format stablehlo`.
 
 Exit codes: 0 success, 1 a file that cannot be read or written, 2 bad usage.
 """
@@ -160,8 +161,10 @@ def convert(source: str, target: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lamina", description="Inspect and convert Keras "
-                                     "model and weights files (.keras, .h5, .weights.h5).")
+    from lamina.export.formats import FORMATS
+
+    parser = argparse.ArgumentParser(prog="lamina", description="Inspect, convert and export "
+                                     "Keras model and weights files (.keras, .h5, .weights.h5).")
     commands = parser.add_subparsers(dest="command", required=True)
     inspect = commands.add_parser("inspect", help="print what a model or weights file holds")
     inspect.add_argument("file")
@@ -169,7 +172,30 @@ def _parser() -> argparse.ArgumentParser:
                                ".weights.h5 (the format follows OUT's extension)")
     conv.add_argument("input")
     conv.add_argument("output")
+    export = commands.add_parser("export", help="export a model for serving (a TF SavedModel, "
+                                 "an ONNX file or a StableHLO folder that needs only jax)")
+    export.add_argument("input")
+    export.add_argument("output")
+    export.add_argument("--format", default="tf_saved_model", choices=FORMATS,
+                        help="as model.export(format=...); default: tf_saved_model (Keras's)")
     return parser
+
+
+def export_file(source: str, target: str, format: str) -> int:
+    """`lamina export`: load `source` and write its forward pass to `target` as `format`."""
+    from lamina.saving import load_model
+
+    model = load_model(source, compile=False)
+    try:
+        model.export(target, format=format, verbose=False)
+    except ImportError as exc:  # the format's optional packages are missing
+        print(f"lamina: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:  # e.g. OUT is a folder that is not an earlier export
+        print(f"lamina: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_FILE
+    print(f"Wrote {target} ({format})")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -180,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "inspect":
             print("\n".join(inspect_file(args.file)))
+        elif args.command == "export":
+            return export_file(args.input, args.output, args.format)
         else:
             if not args.output.endswith((".keras", ".h5", ".hdf5")):
                 print(f"lamina: error: cannot tell the output format from {args.output!r}; "

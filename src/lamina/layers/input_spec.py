@@ -19,6 +19,15 @@ class InputSpec:
     ndim: int | None = None
     min_ndim: int | None = None
     axes: dict[int, int] = field(default_factory=dict)
+    #: As Keras's: the full shape and dtype of an input (what export signatures describe).
+    shape: tuple | None = None
+    dtype: str | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.shape is not None:
+            self.shape = tuple(self.shape)
+            self.ndim = len(self.shape) if self.ndim is None else self.ndim
 
     def check(self, layer, shape: tuple) -> None:
         where = errors.layer_label(layer)

@@ -256,6 +256,16 @@ class Model(TrainerAPIMixin, Layer):
 
         saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
+    def export(self, filepath, format: str = "tf_saved_model", verbose=None,
+               input_signature=None, **kwargs) -> None:
+        """Write the forward pass for serving: `"tf_saved_model"` (Keras's default; needs
+        TensorFlow), `"onnx"` or lamina's `"stablehlo"` (reloads with jax alone through
+        `lamina.export.load_stablehlo`). See lamina/export/formats.py."""
+        from lamina.export.formats import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose,
+                     input_signature=input_signature, **kwargs)
+
     def to_json(self, **kwargs) -> str:
         """The model's config as a JSON string, for `keras.models.model_from_json`; `kwargs`
         go to `json.dumps`."""
