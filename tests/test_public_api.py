@@ -45,8 +45,6 @@ LEFT_OUT: dict[str, str] = {
     "config.dtype_policy": I24, "config.set_dtype_policy": I24,
     "optimizers.LossScaleOptimizer": I24,
     "wrappers.*": I25,
-    "callbacks.TensorBoard": I25, "callbacks.RemoteMonitor": I25,
-    "callbacks.OrbaxCheckpoint": I25,
     "legacy.*": I23, "utils.legacy": I23, "saving.KerasFileEditor": I23,
     "optimizers.legacy": I23 + "; in Keras 3 a stub whose optimizers raise ImportError",
     "layers.TFSMLayer": "TensorFlow-only (wraps a TF SavedModel)",

@@ -49,6 +49,10 @@ def load_model(filepath, custom_objects: Mapping[str, Any] | None = None,
         raise errors.ArgumentTypeError(
             f"File format not supported: filepath={filepath!r}. Pass the path of a .keras or "
             ".h5 file (a str or pathlib.Path).") from None
+    if os.path.isdir(path):  # an OrbaxCheckpoint directory, as Keras 3 reads them
+        from lamina.callbacks import orbax_state
+        if orbax_state.is_orbax_checkpoint(path):
+            return orbax_state.load_model(path, custom_objects, compile, safe_mode)
     kind = sniff.kind_of(path)
     if kind == "keras":
         return keras_zip.load(path, custom_objects, compile, safe_mode)
@@ -69,6 +73,10 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
 def load_weights(model, filepath, skip_mismatch: bool = False, by_name: bool = False) -> None:
     """Load weights from any Keras file: `.weights.h5`, legacy `.h5`, or a whole `.keras`."""
     path = os.fspath(filepath)
+    if os.path.isdir(path):  # an OrbaxCheckpoint directory, as Keras 3 reads them
+        from lamina.callbacks import orbax_state
+        if orbax_state.is_orbax_checkpoint(path):
+            return orbax_state.load_weights(model, path)
     kind = sniff.kind_of(path)
     if by_name and kind in ("weights", "keras"):
         raise errors.ConfigError(f"{path}: by_name=True applies to legacy .h5 weights files "
