@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-applications test-oldest-jax data bench bench-setup clean
+.PHONY: demo test test-applications test-sklearn test-oldest-jax data bench bench-setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,9 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
+	# jax2onnx (model.export(format="onnx")) declares pins (orbax-checkpoint<0.11.37, equinox,
+	# huggingface-hub...) that conversion does not need and that clash with orbax's: no deps.
+	$(BIN)/pip install --quiet --no-deps "jax2onnx==0.17.1"
 	touch $(STAMP)
 
 # Debian's Fashion-MNIST copy, installed when we are root with apt and it is missing.
@@ -29,6 +32,11 @@ test: $(STAMP) data
 # Every keras.applications architecture against Keras (the default suite checks one per family).
 test-applications: $(STAMP)
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q --applications-full tests/applications
+
+# Every scikit-learn estimator check on keras.wrappers (the default suite runs those that need
+# no fit, plus two that fit).
+test-sklearn: $(STAMP)
+	LAMINA_SKLEARN_FULL=1 KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m sklearn_full tests/test_sklearn_wrappers.py
 
 # Variables as tensors under the oldest JAX pyproject.toml allows (`make test` runs the newest).
 test-oldest-jax:

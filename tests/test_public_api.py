@@ -44,7 +44,6 @@ LEFT_OUT: dict[str, str] = {
     "mixed_precision.*": I24, "dtype_policies.*": I24, "quantizers.*": I24,
     "config.dtype_policy": I24, "config.set_dtype_policy": I24,
     "optimizers.LossScaleOptimizer": I24,
-    "wrappers.*": I25,
     "legacy.*": I23, "utils.legacy": I23, "saving.KerasFileEditor": I23,
     "optimizers.legacy": I23 + "; in Keras 3 a stub whose optimizers raise ImportError",
     "layers.TFSMLayer": "TensorFlow-only (wraps a TF SavedModel)",

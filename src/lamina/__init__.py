@@ -51,7 +51,7 @@ def version() -> str:
 #: Imported on first use (PEP 562), to keep `import lamina` quick: optax, the download code and
 #: the ops namespace are not needed until a model is compiled or data is fetched.
 _LAZY_SUBMODULES = ("applications", "datasets", "ops", "optimizers", "preprocessing", "saving",
-                    "tree", "utils", "visualization", "export")
+                    "tree", "utils", "visualization", "export", "wrappers")
 
 
 def __getattr__(name: str):
@@ -71,4 +71,4 @@ __all__ = ["Constraint", "Function", "Initializer", "Input", "InputSpec", "Keras
            "name_scope", "remat", "version", "activations", "applications", "backend",
            "callbacks", "config", "constraints", "datasets", "errors", "initializers", "layers",
            "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
-           "regularizers", "saving", "utils", "visualization", "export"]
+           "regularizers", "saving", "utils", "visualization", "export", "wrappers"]
