@@ -4,18 +4,23 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-applications test-sklearn test-oldest-jax data bench bench-setup clean
+.PHONY: demo test test-applications test-sklearn docs docs-test test-oldest-jax data bench bench-setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# jax2onnx (model.export(format="onnx")) declares pins (orbax-checkpoint<0.11.37, equinox,
+# huggingface-hub...) that conversion does not need and that clash with orbax's: no deps.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
-	# jax2onnx (model.export(format="onnx")) declares pins (orbax-checkpoint<0.11.37, equinox,
-	# huggingface-hub...) that conversion does not need and that clash with orbax's: no deps.
 	$(BIN)/pip install --quiet --no-deps "jax2onnx==0.17.1"
 	touch $(STAMP)
+
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/pip install --quiet -e ".[test,docs]"
+	touch $(DOCS_STAMP)
 
 # Debian's Fashion-MNIST copy, installed when we are root with apt and it is missing.
 data:
@@ -28,6 +33,14 @@ demo: $(STAMP) data
 
 test: $(STAMP) data
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q --durations=25
+
+# The documentation site into site/ (mkdocs.yml); fails on any warning.
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+# The strict site build, then the site in Debian's headless chromium (skips without it).
+docs-test: $(DOCS_STAMP)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m docs tests/test_docs_examples.py tests/test_docs_browser.py
 
 # Every keras.applications architecture against Keras (the default suite checks one per family).
 test-applications: $(STAMP)

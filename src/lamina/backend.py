@@ -71,10 +71,12 @@ def is_int_dtype(dtype) -> bool:
 def result_type(*dtypes) -> str:
     """The dtype of an operation on `dtypes` under Keras's promotion rules.
 
-    >>> result_type("int32", "float16")
-    'float16'
-    >>> result_type("bfloat16", int)     # a Python int does not widen bfloat16
-    'bfloat16'
+    Example:
+
+        >>> result_type("int32", "float16")
+        'float16'
+        >>> result_type("bfloat16", int)     # a Python int does not widen bfloat16
+        'bfloat16'
     """
     if not dtypes:
         return floatx()

@@ -116,8 +116,10 @@ def _check_same_node(expected, got) -> None:
 def flatten(structure) -> list:
     """The leaves of `structure`, depth first (dicts by sorted key). A leaf gives `[leaf]`.
 
-    >>> flatten({100: 'world!', 6: 'Hello'})
-    ['Hello', 'world!']
+    Example:
+
+        >>> flatten({100: 'world!', 6: 'Hello'})
+        ['Hello', 'world!']
     """
     return [leaf for _, leaf in flatten_with_path(structure)]
 
@@ -155,8 +157,10 @@ def map_structure(func: Callable, *structures, none_is_leaf: bool = True):
     """Apply `func` to the leaves of `structures` (all of one structure) and return the
     results in that structure. With `none_is_leaf=False`, None stays None unmapped.
 
-    >>> map_structure(lambda x, y: x * y, [[1], [2]], [[3], [4]])
-    [[3], [8]]
+    Example:
+
+        >>> map_structure(lambda x, y: x * y, [[1], [2]], [[3], [4]])
+        [[3], [8]]
     """
     if not structures:
         raise ValueError("Must provide at least one structure")
@@ -168,8 +172,10 @@ def map_structure_up_to(shallow_structure, func: Callable, *structures):
     receives whole sub-structures of `structures` there (None in `shallow_structure` is a
     leaf, as Keras documents).
 
-    >>> map_structure_up_to([None, None], len, [[1, 1], [2, 2]])
-    [2, 2]
+    Example:
+
+        >>> map_structure_up_to([None, None], len, [[1, 1], [2, 2]])
+        [2, 2]
     """
     if not structures:
         raise ValueError("Must provide at least one structure")
@@ -215,8 +221,10 @@ def pack_sequence_as(structure, flat_sequence):
     """Put the elements of `flat_sequence` at the leaves of `structure` (the inverse of
     `flatten`).
 
-    >>> pack_sequence_as({"key3": "", "key1": "", "key2": ""}, ["v1", "v2", "v3"])
-    {'key3': 'v3', 'key1': 'v1', 'key2': 'v2'}
+    Example:
+
+        >>> pack_sequence_as({"key3": "", "key1": "", "key2": ""}, ["v1", "v2", "v3"])
+        {'key3': 'v3', 'key1': 'v1', 'key2': 'v2'}
     """
     if isinstance(flat_sequence, (str, bytes)) or not hasattr(flat_sequence, "__iter__"):
         raise TypeError("`flat_sequence` must be a sequence of leaves (e.g. a list). "

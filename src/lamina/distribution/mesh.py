@@ -65,7 +65,11 @@ def resolve_device(device):
 class DeviceMesh:
     """A grid of devices with named axes (aligned with `jax.sharding.Mesh`).
 
-    >>> mesh = DeviceMesh((2, 2), ("batch", "model"))  # doctest: +SKIP
+    Example:
+
+        >>> mesh = DeviceMesh((1, 1), ("batch", "model"), ["cpu:0"])
+        >>> mesh.shape, mesh.axis_names
+        ((1, 1), ('batch', 'model'))
     """
 
     def __init__(self, shape, axis_names, devices=None):

@@ -66,9 +66,11 @@ class CategoryEncoding(Layer):
     """Encode integer features of `num_tokens` categories as one-hot, multi-hot or count
     vectors (Keras's `CategoryEncoding`). Runs as jnp inside the compiled step.
 
-    >>> layer = CategoryEncoding(num_tokens=4, output_mode="one_hot")
-    >>> layer([3, 2, 0, 1]).tolist()[0]
-    [0.0, 0.0, 0.0, 1.0]
+    Example:
+
+        >>> layer = CategoryEncoding(num_tokens=4, output_mode="one_hot")
+        >>> layer([3, 2, 0, 1]).tolist()[0]
+        [0.0, 0.0, 0.0, 1.0]
     """
 
     def __init__(self, num_tokens: int | None = None, output_mode: str = "multi_hot",

@@ -25,8 +25,10 @@ class Discretization(Layer):
     With `num_bins` instead, `adapt(data)` learns boundaries at approximate quantiles (tolerance
     `epsilon`). Runs as jnp inside the compiled step.
 
-    >>> Discretization(bin_boundaries=[0.0, 1.0, 2.0])([[-1.5, 1.0, 3.4, 0.5]]).tolist()
-    [[0, 2, 3, 1]]
+    Example:
+
+        >>> Discretization(bin_boundaries=[0.0, 1.0, 2.0])([[-1.5, 1.0, 3.4, 0.5]]).tolist()
+        [[0, 2, 3, 1]]
     """
 
     def __init__(self, bin_boundaries=None, num_bins: int | None = None, epsilon: float = 0.01,

@@ -48,8 +48,10 @@ class Hashing(Layer):
     """Hash strings or numbers into `num_bins` bins (Keras's `Hashing`): FarmHash Fingerprint64
     of each value's string form, or SipHash-2-4 keyed by `salt`; `mask_value` goes to bin 0.
 
-    >>> Hashing(num_bins=3)([["A"], ["B"], ["C"], ["D"], ["E"]]).ravel().tolist()
-    [1, 0, 1, 1, 2]
+    Example:
+
+        >>> Hashing(num_bins=3)([["A"], ["B"], ["C"], ["D"], ["E"]]).ravel().tolist()
+        [1, 0, 1, 1, 2]
     """
 
     takes_strings = True  # runs on the host in a model (models/host_stage.py)
@@ -155,8 +157,10 @@ class HashedCrossing(Layer):
     """Cross scalar categorical features with the hashing trick (Keras's `HashedCrossing`):
     `hash(feature_1, ..., feature_n) % num_bins`, as `tf.sparse.cross_hashed` computes it.
 
-    >>> HashedCrossing(num_bins=5)((np.array(["A", "B"]), np.array([101, 101]))).tolist()
-    [1, 4]
+    Example:
+
+        >>> HashedCrossing(num_bins=5)((np.array(["A", "B"]), np.array([101, 101]))).tolist()
+        [1, 4]
     """
 
     takes_strings = True  # runs on the host in a model (models/host_stage.py)

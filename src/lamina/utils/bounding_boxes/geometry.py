@@ -59,8 +59,10 @@ def crop(boxes, top, left, height, width, bounding_box_format: str = "xyxy"):
     """Boxes of the crop `height` x `width` whose top-left corner is (`top`, `left`):
     shifted by (-left, -top) and clipped to the crop.
 
-    >>> crop(np.array([[10., 20., 50., 60.]]), top=10, left=20, height=40, width=30)
-    Array([[ 0., 10., 30., 40.]], dtype=float32)
+    Example:
+
+        >>> crop(np.array([[10., 20., 50., 60.]]), top=10, left=20, height=40, width=30)
+        Array([[ 0., 10., 30., 40.]], dtype=float32)
     """
     _xyxy_only(bounding_box_format, "crop")
     shifted = pad(boxes, -jnp.asarray(top), -jnp.asarray(left))
