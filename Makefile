@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-applications test-sklearn docs docs-test test-oldest-jax data bench bench-setup clean
+.PHONY: demo test test-applications test-sklearn test-long docs docs-test test-oldest-jax data bench bench-setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ test-applications: $(STAMP)
 # no fit, plus two that fit).
 test-sklearn: $(STAMP)
 	LAMINA_SKLEARN_FULL=1 KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m sklearn_full tests/test_sklearn_wrappers.py
+
+# 200 model cycles in one process: memory and compiled-program caches stay bounded (minutes).
+test-long: $(STAMP)
+	LAMINA_LONG_RUNS=1 KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m long_runs tests/test_long_runs.py
 
 # Variables as tensors under the oldest JAX pyproject.toml allows (`make test` runs the newest).
 test-oldest-jax:

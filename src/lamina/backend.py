@@ -111,8 +111,12 @@ def get_uid(prefix: str = "") -> int:
 
 def clear_session(free_memory: bool = True) -> None:
     """Reset the state lamina keeps across models (the layer-name counters), and run the
-    garbage collector when `free_memory`, as `keras.backend.clear_session()` does."""
+    garbage collector when `free_memory`, as `keras.backend.clear_session()` does. The
+    compiled functions of every model are dropped too (a model used again compiles again)."""
+    from lamina.training import program_caches
+
     _layer_base.clear_session()
+    program_caches.clear()
     if free_memory:
         gc.collect()
 

@@ -11,13 +11,14 @@ import numpy as np
 from lamina import errors
 from lamina.layers.base import Layer
 from lamina.layers.input_spec import shape_str
+from lamina.models import build_lock
 from lamina.models import summary as summary_module
 from lamina.models.trainer_api import TrainerAPIMixin
 from lamina.training import compile as compile_module
 from lamina.training import interrupts, loop
 from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import materialize
-from lamina.training.state import from_model, to_model
+from lamina.training.state import from_model, to_model, with_own_weights
 from lamina.variables import tracking_version
 
 
@@ -109,8 +110,18 @@ class Model(TrainerAPIMixin, Layer):
             object.__setattr__(self, "_variable_memo", memo)  # not a tracked change
         return memo[1]
 
+    def __call__(self, inputs, *args, **kwargs):
+        if build_lock.settled(self):
+            return super().__call__(inputs, *args, **kwargs)
+        with build_lock.lock(self):  # this call may build weights: one thread at a time
+            return super().__call__(inputs, *args, **kwargs)
+
     def _ensure_built_for(self, x) -> None:
         """Build on the first data seen, or check the data against the built input shape."""
+        with build_lock.lock(self):  # another thread may be building it: wait for that
+            self._build_for(x)
+
+    def _build_for(self, x) -> None:
         shape = tuple(np.shape(jax.tree_util.tree_leaves(x)[0]))
         if not self.built and (type(self).call is Model.call or self._sublayers_built()):
             return  # nothing to build (e.g. a GAN or VAE trained by its own train_step)
@@ -221,6 +232,8 @@ class Model(TrainerAPIMixin, Layer):
         loop._check_targets(self, data)
         optimizer = engine.config.optimizer if train else None
         state = engine.reset_metrics(from_model(self, optimizer, engine.metrics))
+        if train:  # the call donates the state: the Variables keep their own arrays
+            state = with_own_weights(state)
         batch = pad_batch((data.x, data.y, data.sample_weight), data.num_samples)
         step = engine.train_batch() if train else engine.eval_batch()
         with interrupts.deferred():  # the train call donates `state`: keep its outputs

@@ -187,7 +187,8 @@ def run_epoch(engine, state: TrainState, data, batch_size: int, shuffle: bool, s
         getattr(callbacks, f"on_{hook}_batch_begin")(step)
         with interrupts.deferred():  # train calls donate `state`: keep their outputs
             state, logs = call(state, batch)
-        engine.live_state = state
+            if train:  # the state fit's clean-up keeps after a Ctrl-C
+                engine.live_state = state
         getattr(callbacks, f"on_{hook}_batch_end")(step, LazyLogs(lambda l=logs: l))
         if train and engine.model.stop_training:
             break

@@ -1,8 +1,9 @@
 """Data adapters: user arrays, lists, generators and PyDataset-style objects into batches.
 
-In-memory data becomes `ArrayData` (fed to the compiled steps chunk by chunk, see
-training/feed.py); anything iterable becomes `IterableData` (host batches, padded to a fixed
-batch size and masked).
+In-memory data (NumPy, JAX, pandas, TensorFlow and torch arrays) becomes `ArrayData` (fed
+to the compiled steps chunk by chunk, see training/feed.py); anything iterable (generators,
+PyDatasets, tf.data, torch DataLoaders, Grain) becomes `IterableData` (host batches, padded to
+a fixed batch size and masked; its adapters live in training/adapters/).
 Validation happens here, before anything about the model changes.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from lamina import config, errors
 from lamina.training import data_checks
+from lamina.training.adapters import detect, host, sources
 
 
 @dataclass
@@ -45,39 +47,65 @@ class ArrayData:
 
 @dataclass
 class IterableData:
-    """A generator or a PyDataset-style object (`__len__` + `__getitem__`) yielding batches."""
+    """A generator, PyDataset, `tf.data.Dataset`, torch `DataLoader` or Grain dataset yielding
+    batches; `source` is its adapter (training/adapters/sources.py), which has `len()` when the
+    number of batches is known."""
 
     source: Any
     steps: int | None
     shuffle: bool = False  # the batch order of a PyDataset, as fit(shuffle=True) asks
     host_stage: Callable | None = None  # as ArrayData's
+    class_weight: dict | None = None  # per-class weights of the targets (tf.data, PyDataset)
 
-    def batches(self) -> Iterator[tuple]:
-        if hasattr(self.source, "__getitem__") and hasattr(self.source, "__len__"):
-            from lamina.utils.py_dataset import epoch_batches  # on_epoch_begin, workers
+    def __post_init__(self) -> None:
+        if self.class_weight is not None:
+            sources.check_class_weight(self.source, self.class_weight)
+        self.source = sources.make_source(self.source, self.shuffle)
 
-            items = epoch_batches(self.source, self.shuffle)
-        else:
-            items = iter(self.source)
-        for count, item in enumerate(items):
-            if self.steps is not None and count >= self.steps:
-                return
-            yield unpack_batch(item, self.host_stage)
-        if hasattr(self.source, "on_epoch_end"):
-            self.source.on_epoch_end()
+    def batches(self, step_limit: int | None = None) -> Iterator[tuple]:
+        """One epoch's `(x, y, sample_weight)` host batches (Keras's rules for which batches
+        an epoch reads: training/adapters/epochs.py), x through the host stage if any."""
+        limits = [n for n in (self.steps, step_limit) if n is not None]
+        for x, y, w in self.source.epoch(min(limits) if limits else None, self._unpack):
+            yield (x if self.host_stage is None else self.host_stage(x)), y, w
+
+    def peek(self) -> ArrayData:
+        """The first batch as arrays, without using it up: what the model, its target checks
+        and its metrics are built from (Keras reads the first batch for this too)."""
+        x, y, w = self._unpack(self.source.peek())
+        return ArrayData(x, y, w, _length(x), self.host_stage)
+
+    def _unpack(self, item) -> tuple:
+        x, y, w = unpack_batch(item, text_x=self.host_stage is not None)
+        if self.class_weight is None or y is None:
+            return x, y, w
+        if w is not None:
+            raise errors.ConfigError("You cannot specify `class_weight` and `sample_weight` at "
+                                     "the same time: the data yields sample weights. Fold the "
+                                     "class weights into them.")
+        return x, y, class_weights_to_sample_weights(y, self.class_weight)
 
 
-def unpack_batch(item, host_stage: Callable | None = None) -> tuple:
-    """(x,) | (x, y) | (x, y, sample_weight) -> a validated (x, y, sample_weight), x through
-    the model's host stage when it has one."""
-    if not isinstance(item, tuple):
-        item = (item,)
+def needs_first_batch(model) -> bool:
+    """Whether `fit` / `evaluate` must read an iterable's first batch before the epoch: to
+    build the model, or to resolve compiled metrics that depend on the targets ('accuracy',
+    several outputs). Keras reads it too, on a first fit."""
+    config = model._compile_config
+    unresolved = config is not None and config.metrics is None and bool(
+        config.metric_identifiers or config.weighted_metric_identifiers or config.output_names)
+    return not model.built or unresolved
+
+
+def unpack_batch(item, text_x: bool = False) -> tuple:
+    """(x,) | (x, y) | (x, y, sample_weight) -> a validated (x, y, sample_weight) of NumPy
+    arrays (`text_x`: x may hold strings, for a model with a host stage)."""
+    item = host.standard_batch(host.to_numpy(item))
     if not 1 <= len(item) <= 3:
-        raise errors.DataError(f"A data generator must yield (x,), (x, y) or (x, y, sample_weight);"
-                               f" got a tuple of {len(item)} elements.")
+        raise errors.DataError(
+            "A data generator / dataset must yield (x,), (x, y) or (x, y, sample_weight). "
+            f"Received: a tuple of {len(item)} elements.")
     x, y, w = (*item, None, None)[:3]
-    x, y, w = to_host_arrays(x, y, w, text_x=host_stage is not None)
-    return (x, y, w) if host_stage is None else (host_stage(x), y, w)
+    return to_host_arrays(x, y, w, text_x=text_x)
 
 
 def host_batches(data, batch_size: int, shuffle: bool, key, step_limit) -> Iterator[tuple]:
@@ -85,10 +113,7 @@ def host_batches(data, batch_size: int, shuffle: bool, key, step_limit) -> Itera
     `key` when shuffling; x through the host stage if any) or what a generator / PyDataset
     yields."""
     if not isinstance(data, ArrayData):
-        for step, batch in enumerate(data.batches()):
-            if step_limit is not None and step >= step_limit:
-                return
-            yield batch
+        yield from data.batches(step_limit)
         return
     order = np.arange(data.num_samples)
     if shuffle:
@@ -103,7 +128,8 @@ def host_batches(data, batch_size: int, shuffle: bool, key, step_limit) -> Itera
 
 
 def is_iterable_source(x) -> bool:
-    if isinstance(x, (np.ndarray, jax.Array, list, tuple, dict)):
+    """Whether `x` is read batch by batch (generators, datasets, loaders), not as arrays."""
+    if isinstance(x, (np.ndarray, jax.Array, list, tuple, dict)) or detect.is_foreign_array(x):
         return False
     return hasattr(x, "__next__") or hasattr(x, "__iter__") or (
         hasattr(x, "__getitem__") and hasattr(x, "__len__"))
@@ -141,6 +167,7 @@ def to_host_arrays(x, y=None, sample_weight=None, text_x: bool = False) -> tuple
     With `text_x` (a model that takes strings) x may hold string arrays."""
     if x is None:
         raise errors.DataError("No input data: x is None. Pass arrays as fit(x, y).")
+    x, y, sample_weight = host.to_numpy((x, y, sample_weight))  # pandas, tf / torch tensors
     x = _as_numeric_structure(x, "x", text_x)
     y = None if y is None else _as_numeric_structure(y, "y")
     sample_weight = None if sample_weight is None else _as_numeric_structure(
@@ -218,7 +245,8 @@ def split_validation(data: ArrayData, validation_split: float) -> tuple[ArrayDat
 
 def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict) -> np.ndarray:
     """Per-sample weights from a {class: weight} dict, for integer or one-hot labels."""
-    classes = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    one_hot = y.ndim > 1 and y.shape[-1] > 1
+    classes = np.argmax(y, axis=-1) if one_hot else y.reshape(len(y), -1)[:, 0]
     classes = np.round(classes).astype(np.int64)
     missing = sorted(set(np.unique(classes).tolist()) - set(int(k) for k in class_weight))
     if missing:

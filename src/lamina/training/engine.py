@@ -6,6 +6,7 @@ which variables are trainable (or recompiling) starts a fresh cache.
 
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 import jax
@@ -14,7 +15,7 @@ import numpy as np
 
 from lamina.distribution import distribution
 from lamina.distribution.placement import constrain_batch
-from lamina.training import custom_steps, fused, heap, steps
+from lamina.training import custom_steps, fused, heap, program_caches, steps
 from lamina.training.state import TrainState
 
 
@@ -24,8 +25,10 @@ class Engine:
         self.config = compile_config
         self._caches: dict = {}  # distribution -> {key: function}
         self._signature: tuple | None = None
+        self._lock = threading.RLock()  # threads predicting at once build each function once
         self.live_state = None  # the latest train state while fit runs (for callbacks)
         heap.release_after_compiles()
+        program_caches.register(self)
 
     @property
     def custom(self) -> bool:
@@ -68,13 +71,25 @@ class Engine:
         trainable, frozen = variables or (self.model.trainable_weights,
                                           self.model.non_trainable_variables)
         signature = (tuple(id(v) for v in trainable), tuple(id(v) for v in frozen))
-        if signature != self._signature:
+        with self._lock:  # re-entrant: `build` may fetch the functions it wraps
+            if signature != self._signature:
+                self._caches.clear()
+                self._signature = signature
+            cache = self._cache
+            if key not in cache:
+                cache[key] = build()
+            return cache[key]
+
+    def cached_count(self) -> int:
+        """How many compiled functions this engine holds (all distributions together)."""
+        with self._lock:
+            return sum(len(cache) for cache in self._caches.values())
+
+    def clear(self) -> None:
+        """Drop the compiled functions (the next call builds and compiles them again)."""
+        with self._lock:
             self._caches.clear()
-            self._signature = signature
-        cache = self._cache
-        if key not in cache:
-            cache[key] = build()
-        return cache[key]
+            self._signature = None
 
     @property
     def _cache(self) -> dict:

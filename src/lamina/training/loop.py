@@ -23,6 +23,7 @@ from lamina.training.compile import check_targets
 from lamina.training.engine import Engine, pad_batch
 from lamina.training.logs import LazyLogs, materialize
 from lamina.training.state import TrainState, from_model, inference_state, to_model
+from lamina.training.state import with_own_weights
 from lamina.variables import current_values
 
 
@@ -50,7 +51,7 @@ def prepare_data(model, x, y, sample_weight=None, class_weight=None, steps=None,
         if y is not None:
             raise errors.DataError("When x is a generator or PyDataset, y must be None: the "
                                    "source yields (x, y) tuples itself.")
-        return data_module.IterableData(x, steps, bool(shuffle), stage)
+        return data_module.IterableData(x, steps, bool(shuffle), stage, class_weight)
     if class_weight is not None and sample_weight is not None:
         raise errors.ConfigError("You cannot pass class_weight and sample_weight at the same "
                                  "time (as in Keras). Fold the class weights into sample_weight.")
@@ -102,6 +103,11 @@ def _check_weight_structure(y, sample_weight, class_weight) -> None:
 
 
 def _check_targets(model, data) -> None:
+    if isinstance(data, data_module.IterableData):  # as Keras: build from the first batch
+        if not data_module.needs_first_batch(model):
+            return
+        data = data.peek()
+        model._ensure_built_for(data.x)
     if isinstance(data, data_module.ArrayData) and data.y is not None:
         output_shape = model._output_shape_for(data.x)
         if model._compile_config.loss is None:  # custom steps: no labels to check
@@ -145,8 +151,9 @@ def _run_arrays(engine: Engine, chunk_fn, state: TrainState, data, batch_size: i
         inputs = epoch.chunk(step, k)
         with interrupts.deferred():  # train calls donate `state`: keep their outputs
             state, logs = chunk_fn(k)(state, *inputs)
+            if hook == "train":  # the state fit's clean-up keeps after a Ctrl-C
+                engine.live_state = state
         epoch.submitted(logs)
-        engine.live_state = state
         step += k
         getattr(callbacks, f"on_{hook}_batch_end")(step - 1, LazyLogs(lambda l=logs: l))
         if hook == "train" and engine.model.stop_training:
@@ -163,7 +170,8 @@ def _run_iterable(engine: Engine, batch_fn, state: TrainState, batches, callback
         padded = pad_batch(batch, max(size, rows))
         with interrupts.deferred():  # train calls donate `state`: keep their outputs
             state, logs = batch_fn(state, padded)
-        engine.live_state = state
+            if hook == "train":  # the state fit's clean-up keeps after a Ctrl-C
+                engine.live_state = state
         getattr(callbacks, f"on_{hook}_batch_end")(step, LazyLogs(lambda l=logs: l))
         if hook == "train" and engine.model.stop_training:
             break
@@ -275,7 +283,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         try:
             for epoch in range(initial_epoch, epochs):
                 cbs.on_epoch_begin(epoch)  # may set the learning rate for this epoch
-                state = _reread_weights(model, state)
+                state = with_own_weights(_reread_weights(model, state))  # it is donated
                 state = engine.reset_metrics(state)._replace(
                     opt=optimizer.with_current_hyperparams(state.opt))
                 state, logs = run_epoch(engine, state, train, batch_size, shuffle, steps_per_epoch,
@@ -292,6 +300,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                 if model.stop_training:
                     break
         finally:
+            if engine.live_state is not None:  # stopped mid-epoch: `state` was donated since
+                state = engine.live_state
             model.jax_state_sync = None
             engine.live_state = None
             engine.sync_metrics(state)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, NamedTuple
 
 import jax
@@ -12,6 +13,11 @@ from lamina import random
 from lamina.host_constants import init_on_host
 from lamina.distribution import placement
 from lamina.variables import current_values
+
+# Held while a state's values are written into a model's Variables and while they are read
+# for predicting, so a thread predicting during another thread's fit never mixes the layers
+# of two epochs.
+_values_lock = threading.Lock()
 
 
 class TrainState(NamedTuple):
@@ -36,7 +42,9 @@ def fresh_metric_states(metrics) -> list:
 
 def from_model(model, optimizer=None, metrics=()) -> TrainState:
     """Read the current values of `model` (and a fresh optimizer/metric state) into a state."""
-    trainable = current_values(model.trainable_weights)
+    with _values_lock:
+        trainable = current_values(model.trainable_weights)
+        frozen = current_values(model.non_trainable_variables)
     opt = None
     if optimizer is not None:
         optimizer.set_variable_paths([v.path for v in model.trainable_weights])  # Muon's choice
@@ -44,10 +52,9 @@ def from_model(model, optimizer=None, metrics=()) -> TrainState:
         if opt is None or not _same_structure(opt, optimizer, trainable):
             opt = optimizer.init(trainable)
         opt = optimizer.with_current_hyperparams(opt)
-    state = TrainState(trainable=trainable,
-                       non_trainable=current_values(model.non_trainable_variables),
-                       opt=opt, metrics=fresh_metric_states(metrics),
-                       loss_tracker=empty_tracker(), rng=_train_rng(model))
+    state = TrainState(trainable=trainable, non_trainable=frozen, opt=opt,
+                       metrics=fresh_metric_states(metrics), loss_tracker=empty_tracker(),
+                       rng=_train_rng(model))
     return placement.place_state(state, model)  # per the current distribution, if any
 
 
@@ -57,9 +64,11 @@ def inference_state(model, variables: tuple[list, list] | None = None) -> TrainS
     the model's (trainable, non-trainable) Variable lists, when the caller has them."""
     trainable, frozen = variables or (model.trainable_weights,
                                      model.non_trainable_variables)
+    with _values_lock:
+        trainable, frozen = current_values(trainable), current_values(frozen)
     return placement.place_state(TrainState(
-        trainable=current_values(trainable), non_trainable=current_values(frozen),
-        opt=None, metrics=[], loss_tracker=(), rng=_inference_key()), model)
+        trainable=trainable, non_trainable=frozen, opt=None, metrics=[], loss_tracker=(),
+        rng=_inference_key()), model)
 
 
 @functools.cache
@@ -76,14 +85,23 @@ def _train_rng(model) -> jax.Array:
 
 def to_model(model, state: TrainState, optimizer=None) -> None:
     """Write the state's variable values back into the model's Variables (no device copy)."""
-    for var, value in zip(model.trainable_weights, state.trainable):
-        var._value = value
-    for var, value in zip(model.non_trainable_variables, state.non_trainable):
-        var._value = value
+    with _values_lock:
+        for var, value in zip(model.trainable_weights, state.trainable):
+            var._value = value
+        for var, value in zip(model.non_trainable_variables, state.non_trainable):
+            var._value = value
     model._train_rng = state.rng
     if optimizer is not None and state.opt is not None:
         model._optimizer_state = state.opt
         optimizer.sync_state(state.opt)
+
+
+def with_own_weights(state: TrainState) -> TrainState:
+    """`state` with copies of its variable values, for a training call to donate: the arrays
+    the model's Variables hold stay valid, so other threads can predict, evaluate or save
+    with them while an epoch runs (at the cost of one more copy of the weights)."""
+    return state._replace(trainable=[value.copy() for value in state.trainable],
+                          non_trainable=[value.copy() for value in state.non_trainable])
 
 
 def _same_structure(opt_state, optimizer, trainable) -> bool:

@@ -1,29 +1,22 @@
-"""PyDataset (alias Sequence): the Keras base class for batch-producing datasets, and the
-iterator `fit`/`evaluate`/`predict` read one epoch of it with.
+"""PyDataset (alias Sequence): the Keras base class for batch-producing datasets.
 
-`workers`, `use_multiprocessing` and `max_queue_size` are honoured with threads:
+`fit` / `evaluate` / `predict` read it through training/adapters/sources.py:
 
-- `workers > 1` (or `use_multiprocessing=True` with `workers >= 1`): `__getitem__` runs on a
-  pool of `workers` threads that keeps up to `max_queue_size` batches ready ahead of the step
-  (at least `workers`); batches still come out in index order, and stopping early (e.g.
-  `steps_per_epoch`) cancels what was queued. Threads help whenever `__getitem__` waits on
-  files or releases the GIL (NumPy, Pillow decoding).
-- `use_multiprocessing=True` also uses threads, not forked processes: forking a process whose
-  JAX runtime is already running can deadlock it (JAX warns about `os.fork()`), and a spawned
-  process would have to import lamina and unpickle the dataset per worker. Pure-Python
-  `__getitem__` code that needs several cores should precompute its batches instead.
+- `workers > 1`: `__getitem__` runs on a pool of `workers` threads, keeping up to
+  `max(workers, max_queue_size)` batches ready ahead of the step; batches still come out in
+  index order, and stopping early (e.g. `steps_per_epoch`) cancels what was queued.
+- `use_multiprocessing=True` (with `workers >= 1`): a pool of forked processes, as in Keras;
+  `__getitem__` must then use NumPy only, not JAX (training/adapters/workers.py says why).
+- otherwise `__getitem__` runs in the training thread.
 """
 
 from __future__ import annotations
 
-import collections
 import itertools
-import random
 import warnings
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator
+from typing import Iterator
 
-__all__ = ["PyDataset", "Sequence", "epoch_batches"]
+__all__ = ["PyDataset", "Sequence"]
 
 
 class PyDataset:
@@ -31,10 +24,12 @@ class PyDataset:
     `(x,)`, `(x, y)` or `(x, y, sample_weight)`; optionally `on_epoch_begin`/`on_epoch_end`.
 
     Args:
-        workers: threads that call `__getitem__` during `fit` (1: in the training thread).
-        use_multiprocessing: accepted for Keras code; lamina uses threads either way (see the
-            module docstring for why).
-        max_queue_size: batches prepared ahead of the training step when `workers > 1`.
+        workers: threads (or processes) that call `__getitem__` during `fit` (1: the
+            training thread, unless `use_multiprocessing`).
+        use_multiprocessing: whether the workers are forked processes (for pure-Python
+            `__getitem__` code that needs several cores; the dataset's batches must pickle,
+            and `__getitem__` must not use JAX) rather than threads.
+        max_queue_size: batches prepared ahead of the training step by the workers.
 
     ```python
     class Batches(keras.utils.PyDataset):
@@ -127,39 +122,3 @@ class PyDataset:
 
 Sequence = PyDataset
 
-
-def _thread_count(dataset) -> int:
-    """How many threads should call `__getitem__` (0: the caller's thread)."""
-    workers = getattr(dataset, "workers", 1) or 0
-    multiprocessing = getattr(dataset, "use_multiprocessing", False)
-    return workers if workers > 1 or (workers > 0 and multiprocessing) else 0
-
-
-def epoch_batches(dataset, shuffle: bool = False) -> Iterator[Any]:
-    """The batches of one epoch of a `__len__` + `__getitem__` dataset, after its
-    `on_epoch_begin()`: in index order, or (`shuffle`, as `fit(shuffle=True)` asks) in an order
-    drawn from Python's `random`, as Keras does; read ahead on `workers` threads when the
-    dataset asks for them."""
-    if hasattr(dataset, "on_epoch_begin"):
-        dataset.on_epoch_begin()
-    count, threads = len(dataset), _thread_count(dataset)
-    order = list(range(count))
-    if shuffle:
-        random.shuffle(order)
-    if not threads:
-        yield from (dataset[i] for i in order)
-        return
-    ahead = max(threads, getattr(dataset, "max_queue_size", 10) or 0)
-    pool = ThreadPoolExecutor(threads, thread_name_prefix="lamina-pydataset")
-    queued: collections.deque = collections.deque()
-    try:
-        indices = iter(order)
-        for index in itertools.islice(indices, ahead):
-            queued.append(pool.submit(dataset.__getitem__, index))
-        while queued:
-            batch = queued.popleft().result()
-            for index in itertools.islice(indices, 1):
-                queued.append(pool.submit(dataset.__getitem__, index))
-            yield batch
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
