@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-applications test-sklearn test-long docs docs-test test-oldest-jax data bench bench-setup clean
+.PHONY: demo test test-applications test-sklearn test-long test-mixed-precision docs docs-test test-oldest-jax data bench bench-setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ test-sklearn: $(STAMP)
 # 200 model cycles in one process: memory and compiled-program caches stay bounded (minutes).
 test-long: $(STAMP)
 	LAMINA_LONG_RUNS=1 KERAS_BACKEND=jax $(BIN)/python -m pytest -q -m long_runs tests/test_long_runs.py
+
+# Mixed precision: every model x policy trained against Keras (the default suite trains one).
+test-mixed-precision: $(STAMP)
+	LAMINA_MIXED_PRECISION_FULL=1 KERAS_BACKEND=jax $(BIN)/python -m pytest -q tests/test_mixed_precision.py
 
 # Variables as tensors under the oldest JAX pyproject.toml allows (`make test` runs the newest).
 test-oldest-jax:

@@ -33,6 +33,7 @@ I21 = "issue 21 (preprocessing layers)"
 I22 = "issue 22 (applications)"
 I23 = "issue 23 (hardening: Keras-2 and legacy files)"
 I24 = "issue 24 (mixed precision, dtype policies, quantizers)"
+GPTQ_AWQ = "no open issue yet: GPTQ / AWQ post-training quantization (int8/int4 exist)"
 I25 = "issue 25 (ecosystem: TensorBoard, export, wrappers, docs)"
 
 #: "namespace.Name" (top-level names bare) or "namespace.*" (the whole namespace, while lamina
@@ -40,10 +41,9 @@ I25 = "issue 25 (ecosystem: TensorBoard, export, wrappers, docs)"
 LEFT_OUT: dict[str, str] = {
     "src": "Keras's implementation package (keras.src), not public API",
     "distillation": "no open issue yet: Keras's knowledge-distillation API (Distiller, ...)",
-    "DTypePolicy": I24, "FloatDTypePolicy": I24, "Quantizer": I24,
-    "mixed_precision.*": I24, "dtype_policies.*": I24, "quantizers.*": I24,
-    "config.dtype_policy": I24, "config.set_dtype_policy": I24,
-    "optimizers.LossScaleOptimizer": I24,
+    "Quantizer": I24 + ": top-level alias of quantizers.Quantizer, not yet exported",
+    "dtype_policies.GPTQDTypePolicy": GPTQ_AWQ, "dtype_policies.AWQDTypePolicy": GPTQ_AWQ,
+    "quantizers.GPTQConfig": GPTQ_AWQ, "quantizers.AWQConfig": GPTQ_AWQ,
     "legacy.*": I23, "utils.legacy": I23, "saving.KerasFileEditor": I23,
     "optimizers.legacy": I23 + "; in Keras 3 a stub whose optimizers raise ImportError",
     "layers.TFSMLayer": "TensorFlow-only (wraps a TF SavedModel)",

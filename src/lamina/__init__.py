@@ -30,6 +30,7 @@ from lamina import (  # noqa: E402
     regularizers,
 )
 from lamina.constraints import Constraint  # noqa: E402
+from lamina.dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: E402
 from lamina.initializers import Initializer  # noqa: E402
 from lamina.layers import Input, InputSpec, Layer  # noqa: E402
 from lamina.layers.base import KerasTensor  # noqa: E402
@@ -50,8 +51,9 @@ def version() -> str:
 
 #: Imported on first use (PEP 562), to keep `import lamina` quick: optax, the download code and
 #: the ops namespace are not needed until a model is compiled or data is fetched.
-_LAZY_SUBMODULES = ("applications", "datasets", "ops", "optimizers", "preprocessing", "saving",
-                    "tree", "utils", "visualization", "export", "wrappers")
+_LAZY_SUBMODULES = ("applications", "datasets", "dtype_policies", "export", "mixed_precision",
+                    "ops", "optimizers", "preprocessing", "quantizers", "saving", "tree", "utils",
+                    "visualization", "wrappers")
 
 
 def __getattr__(name: str):
@@ -71,4 +73,5 @@ __all__ = ["Constraint", "Function", "Initializer", "Input", "InputSpec", "Keras
            "name_scope", "remat", "version", "activations", "applications", "backend",
            "callbacks", "config", "constraints", "datasets", "errors", "initializers", "layers",
            "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
-           "regularizers", "saving", "utils", "visualization", "export", "wrappers"]
+           "regularizers", "saving", "utils", "visualization", "wrappers", "export",
+           "dtype_policies", "mixed_precision", "quantizers", "DTypePolicy", "FloatDTypePolicy"]

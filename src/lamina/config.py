@@ -1,7 +1,7 @@
 """Global settings, mirroring `keras.config`: the only mutable globals in lamina.
 
-Names, defaults and error texts follow Keras 3. Two Keras names are not here yet:
-`dtype_policy` / `set_dtype_policy` arrive with mixed precision (DTypePolicy objects).
+Names, defaults and error texts follow Keras 3. `dtype_policy` / `set_dtype_policy` live in
+lamina.dtype_policies (re-exported here).
 Keras's `~/.keras/keras.json` is not read: lamina's defaults are Keras's defaults.
 """
 
@@ -41,7 +41,29 @@ def set_floatx(value: str) -> None:
     if value not in _FLOATX_VALUES:
         raise ValueError(f"Unknown `floatx` value: {value}. Expected one of "
                          f"{set(_FLOATX_VALUES)}")
+    if value == "float64":
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            raise ValueError(
+                "set_floatx('float64') needs JAX's 64-bit mode, which is off: JAX would "
+                "silently compute in float32. Received: value='float64'. Turn it on first "
+                "with jax.config.update('jax_enable_x64', True) (or JAX_ENABLE_X64=1).")
     _FLOATX = str(value)
+
+
+def dtype_policy():
+    """The default dtype policy of new layers (`DTypePolicy(floatx())` until one is set)."""
+    from lamina.dtype_policies import dtype_policy as current
+
+    return current()
+
+
+def set_dtype_policy(policy) -> None:
+    """Set the default dtype policy of new layers, e.g. "mixed_float16"."""
+    from lamina.dtype_policies import set_dtype_policy as set_policy
+
+    set_policy(policy)
 
 
 def epsilon() -> float:

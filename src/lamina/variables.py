@@ -120,10 +120,16 @@ class Variable:
     # -- reading -------------------------------------------------------------------------
     @property
     def value(self) -> jax.Array:
+        value = self._value
         for frame in reversed(_bindings()):
             if id(self) in frame:
-                return frame[id(self)]
-        return self._value
+                value = frame[id(self)]
+                break
+        cast_to = getattr(_local, "autocast", None)
+        if cast_to is not None and self.autocast and value.dtype != cast_to and \
+                jnp.issubdtype(value.dtype, jnp.floating):
+            return value.astype(cast_to)  # read in the layer's compute dtype (mixed precision)
+        return value
 
     def numpy(self) -> np.ndarray:
         return to_host(self.value)
@@ -134,6 +140,11 @@ class Variable:
 
     @property
     def dtype(self) -> str:
+        """The dtype reads give: the compute dtype inside a mixed-precision layer's call."""
+        cast_to = getattr(_local, "autocast", None)
+        if cast_to is not None and self.autocast and jnp.issubdtype(self._value.dtype,
+                                                                     jnp.floating):
+            return jnp.dtype(cast_to).name
         return self._value.dtype.name
 
     @property
@@ -147,7 +158,7 @@ class Variable:
     # -- writing -------------------------------------------------------------------------
     def assign(self, value):
         """Set a new value (inside a `bind`, recorded in the binding); returns it."""
-        value = jnp.asarray(value, dtype=self.dtype)
+        value = jnp.asarray(value, dtype=self._value.dtype)
         if tuple(value.shape) != self.shape:
             raise ValueError(
                 f"Variable '{self.path}' has shape {self.shape}; cannot assign a value of shape "
@@ -293,6 +304,24 @@ def _scoped_path(name: str) -> str:
 
     prefix = current_path()
     return f"{prefix}/{name}" if prefix else name
+
+
+@contextlib.contextmanager
+def autocast_scope(dtype: str | None) -> Iterator[None]:
+    """Inside the block, reads of floating variables with `autocast=True` give `dtype`
+    (None: their own dtype), as Keras's `AutocastScope`; Layer.__call__ enters it for
+    layers whose compute dtype differs from their variable dtype."""
+    previous = getattr(_local, "autocast", None)
+    _local.autocast = None if dtype is None else jnp.dtype(dtype)
+    try:
+        yield
+    finally:
+        _local.autocast = previous
+
+
+def autocast_dtype():
+    """The dtype variables are read in now (None: their own)."""
+    return getattr(_local, "autocast", None)
 
 
 @contextlib.contextmanager

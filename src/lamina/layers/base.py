@@ -14,6 +14,7 @@ import jax.numpy as jnp
 from lamina import config, errors
 from lamina.layers.input_spec import InputSpec, shape_str
 from lamina.layers import auto_config, call_context
+from lamina.layers.dtype_handling import LayerDTypeMixin
 from lamina.layers.layer_losses import LayerLossesMixin, collect_losses  # noqa: F401
 from lamina.layers.layer_saving import LayerSavingMixin
 from lamina.layers.stateless_call import StatelessCallMixin
@@ -41,8 +42,12 @@ def unique_name(prefix: str) -> str:
 
 
 def clear_session() -> None:
-    """Reset layer-name counters, like `keras.backend.clear_session()`."""
+    """Reset layer-name counters and the global dtype policy, like
+    `keras.backend.clear_session()`."""
+    from lamina.dtype_policies.dtype_policy import reset_dtype_policy
+
     _name_counts.clear()
+    reset_dtype_policy()
 
 
 #: Names Keras gives text inputs; their data stays on the host (see models/host_stage.py).
@@ -57,9 +62,11 @@ def standardize_dtype(dtype) -> str:
     return jnp.dtype(dtype or config.floatx()).name
 
 
-def dtype_policy_config(dtype: str) -> dict:
-    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
-            "registered_name": None}
+def dtype_policy_config(dtype) -> dict:
+    """Keras's saved form of a layer's `dtype`: a serialized DTypePolicy (or policy map)."""
+    from lamina import dtype_policies
+
+    return dtype_policies.serialize(dtype_policies.get(dtype))
 
 
 class KerasTensor:
@@ -77,7 +84,8 @@ class KerasTensor:
         return f"<KerasTensor shape={shape_str(self.shape)}, dtype={self.dtype}, name={self.name}>"
 
 
-class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCallMixin):
+class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCallMixin,
+            LayerDTypeMixin):
     """Base class of all layers, written the Keras way: build() + add_weight(), call()."""
 
     #: Whether the engine may scan several training steps in one compiled call for models
@@ -101,7 +109,7 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
             cls.build = _marks_built(cls.__dict__["build"])
 
     def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None,
-                 activity_regularizer=None, **kwargs):
+                 autocast: bool = True, activity_regularizer=None, **kwargs):
         unknown = set(kwargs) - set(_PASSED_KWARGS)
         if unknown:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
@@ -109,7 +117,7 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
         self._init_tracking(trainable)
         self._inbound_nodes: list = []  # graph nodes: one per symbolic call (models/graph.py)
         self.name = name or unique_name(to_snake_case(type(self).__name__))
-        self.dtype = standardize_dtype(dtype)
+        self._init_dtype_policy(dtype, autocast)
         self.built = False
         self.input_spec: InputSpec | None = None
         self.activity_regularizer = activity_regularizer
@@ -154,7 +162,8 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
             mask = call_context.get_keras_mask(inputs)
         if mask is not None and self._call_has_mask:
             kwargs["mask"] = mask
-        inputs = jax.tree_util.tree_map(_as_array, inputs)
+        inputs = self._cast_inputs(jax.tree_util.tree_map(_as_array, inputs))
+        args, kwargs = self._cast_call_args(args, kwargs)
         shape = _shape_of(inputs)
         self._maybe_build(shape)
         if self.input_spec is not None and _is_shape(shape):
@@ -164,7 +173,8 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
                 self._clear_losses()
             if self._call_has_training and scope.training is not None:
                 kwargs["training"] = bool(scope.training)
-            outputs = self._run_call(inputs, *args, **kwargs)
+            with self._autocast_variables():
+                outputs = self._run_call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
             self.add_loss(_activity_loss(self.activity_regularizer, outputs))
         if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
@@ -242,14 +252,21 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
         return previous_mask if self.supports_masking else None
 
     def compute_output_dtype(self, input_dtype) -> str:
-        return self.dtype if jnp.issubdtype(jnp.dtype(input_dtype), jnp.floating) else input_dtype
+        floating = jnp.issubdtype(jnp.dtype(input_dtype), jnp.floating)
+        return self.compute_dtype if floating else input_dtype
 
     def compute_output_shape(self, input_shape) -> tuple:
         """Output shape for `input_shape` (a shape or a list/dict of shapes), by tracing `call`
         abstractly (no FLOPs spent)."""
         self._maybe_build(input_shape)
-        return infer_output_shape(lambda x: self.call(x, **self._eval_kwargs(x)), input_shape,
-                                  self.dtype)
+        return infer_output_shape(lambda x: self._call_in_dtype(x, **self._eval_kwargs(x)),
+                                  input_shape, self.compute_dtype)
+
+    def _call_in_dtype(self, *args, **kwargs):
+        """`call` with Keras's input casts and variable autocasting (for abstract tracing)."""
+        args, kwargs = self._cast_inputs((args, kwargs))
+        with self._autocast_variables():
+            return self.call(*args, **kwargs)
 
     def _eval_kwargs(self, inputs=None) -> dict:
         """Keyword arguments for tracing `call` to infer shapes: inference mode, and an
@@ -263,7 +280,7 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
     @auto_config.default
     def get_config(self) -> dict:
         cfg = {"name": self.name, "trainable": self.trainable,
-               "dtype": dtype_policy_config(self.dtype)}
+               "dtype": dtype_policy_config(self.dtype_policy)}
         if self._input_shape_arg is not None:
             cfg["batch_input_shape"] = (None, *self._input_shape_arg)
         if self.activity_regularizer is not None:
@@ -314,7 +331,7 @@ def _trace_spec(layer: Layer, inputs, args, kwargs):
 
     def fn(values):
         a, k = values
-        return layer.call(*a, **k, **layer._eval_kwargs())
+        return layer._call_in_dtype(*a, **k, **layer._eval_kwargs())
 
     probes = _map_symbolic(lambda t: _probe_struct(t.shape, t.dtype), ((inputs, *args), kwargs))
     out = jax.eval_shape(fn, probes)

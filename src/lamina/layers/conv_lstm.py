@@ -85,7 +85,7 @@ class ConvLSTMCell(LSTMCell):
                                         constraint=self.bias_constraint)
 
     def get_initial_state(self, batch_size=None) -> list:
-        return [jnp.zeros((batch_size, *self._state_shape), self.dtype) for _ in range(2)]
+        return [jnp.zeros((batch_size, *self._state_shape), self.compute_dtype) for _ in range(2)]
 
     def _draw(self, like, rate: float, training: bool):
         """Four masks (one per gate) stacked on a new leading axis, as Keras draws them."""

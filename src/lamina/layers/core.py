@@ -5,27 +5,32 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from lamina import activations, errors, regularizers
+from lamina import activations, errors, quantizers, regularizers
 from lamina.layers.base import KerasTensor, Layer, standardize_dtype
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.weight_args import dense_like_config, set_dense_like_args
 from lamina.layers.lambda_layer import Lambda
+from lamina.layers.quantized import QuantizableMixin
+from lamina.layers.quantized import int4 as _int4
+from lamina.layers.quantized import int8 as _int8
 
 __all__ = ["Activation", "Dense", "Input", "InputLayer", "Lambda"]
 
 
-class Dense(Layer):
+class Dense(QuantizableMixin, Layer):
     """`activation(inputs @ kernel + bias)` over the last axis of the inputs."""
 
     supports_masking = True
+    _quantized_modes = {"int8": _int8.DENSE, "int4": _int4.DENSE}
 
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         kwargs.pop("lora_rank", None), kwargs.pop("lora_alpha", None)
-        kwargs.pop("quantization_config", None)
+        quantization_config = kwargs.pop("quantization_config", None)
         super().__init__(activity_regularizer=regularizers.get(activity_regularizer), **kwargs)
+        self.quantization_config = quantizers.get(quantization_config)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise errors.ConfigError(f"Dense: units must be a positive integer. Received: "
                                      f"units={units!r}")
@@ -40,10 +45,13 @@ class Dense(Layer):
         if input_dim is None:
             raise errors.ShapeError(f"Layer '{self.name}' (Dense) needs a known last axis to "
                                     f"build. Received: input_shape={input_shape}")
-        self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+        if self.quantization_mode:
+            self._quantized_build((input_dim, self.units))
+        else:
+            self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
+                                          initializer=self.kernel_initializer,
+                                          regularizer=self.kernel_regularizer,
+                                          constraint=self.kernel_constraint)
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(name="bias", shape=(self.units,),
@@ -53,6 +61,8 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
+        if self.quantization_mode:
+            return self._quantized_call(inputs)
         outputs = jnp.matmul(inputs, self.kernel.value)
         if self.bias is not None:
             outputs = outputs + self.bias.value
@@ -63,7 +73,7 @@ class Dense(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units, **dense_like_config(self),
-                "quantization_config": None}  # Keras 3.15 writes it (quantization: issue 24)
+                "quantization_config": quantizers.serialize(self.quantization_config)}
 
 
 class Activation(Layer):

@@ -8,24 +8,30 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lamina import constraints, errors, initializers, regularizers
+from lamina import constraints, errors, initializers, quantizers, regularizers
 from lamina.layers.base import Layer
+from lamina.layers.quantized import QuantizableMixin
+from lamina.layers.quantized import int4 as _int4
+from lamina.layers.quantized import int8 as _int8
 
 __all__ = ["Embedding", "Masking"]
 
 
-class Embedding(Layer):
+class Embedding(QuantizableMixin, Layer):
     """Looks up row `i` of an (input_dim, output_dim) table for every integer id `i`.
 
     With `mask_zero=True` id 0 is padding: the layer emits a mask (ids != 0) that recurrent
     and pooling layers downstream honour, and `input_dim` must count the padding id.
     """
 
+    _quantized_modes = {"int8": _int8.EMBEDDING, "int4": _int4.EMBEDDING}
+
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None,
                  mask_zero: bool = False, weights=None, **kwargs):
-        for key in ("lora_rank", "lora_alpha", "quantization_config"):
+        for key in ("lora_rank", "lora_alpha"):
             kwargs.pop(key, None)
+        quantization_config = quantizers.get(kwargs.pop("quantization_config", None))
         if kwargs.pop("input_length", None) is not None:  # Keras 3: accepted, ignored, warned
             warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
         activity_regularizer = regularizers.get(kwargs.pop("activity_regularizer", None))
@@ -43,11 +49,14 @@ class Embedding(Layer):
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
+        self.quantization_config = quantization_config
         if weights is not None:
             self._maybe_build(None)
             self.set_weights(weights if isinstance(weights, list) else [weights])
 
     def build(self, input_shape=None) -> None:
+        if self.quantization_mode:
+            return self._quantized_build((self.input_dim, self.output_dim))
         self.embeddings = self.add_weight(
             name="embeddings", shape=(self.input_dim, self.output_dim),
             initializer=self.embeddings_initializer,
@@ -58,6 +67,8 @@ class Embedding(Layer):
             inputs = inputs.astype("int32")
         if not isinstance(inputs, jax.core.Tracer):
             self._check_ids(inputs)
+        if self.quantization_mode:
+            return self._quantized_call(inputs)
         return jnp.take(self.embeddings.value, inputs, axis=0)
 
     def _check_ids(self, ids) -> None:
@@ -76,7 +87,7 @@ class Embedding(Layer):
         return (*input_shape, self.output_dim)
 
     def compute_output_dtype(self, input_dtype) -> str:
-        return self.dtype
+        return self.compute_dtype
 
     def get_config(self) -> dict:
         return {**super().get_config(), "input_dim": self.input_dim,
@@ -85,7 +96,8 @@ class Embedding(Layer):
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
-                "mask_zero": self.mask_zero, "quantization_config": None}
+                "mask_zero": self.mask_zero,
+                "quantization_config": quantizers.serialize(self.quantization_config)}
 
 
 class Masking(Layer):

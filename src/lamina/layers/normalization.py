@@ -32,6 +32,7 @@ class LayerNormalization(AffineNormalization):
                          beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
                          **kwargs)
         self.rms_scaling = bool(rms_scaling)
+        self.autocast = False  # Keras: inputs keep their dtype; the math runs in float32
 
     def build(self, input_shape) -> None:
         self._axes = normalize_axes(self, self.axis, len(input_shape))
@@ -54,7 +55,7 @@ class LayerNormalization(AffineNormalization):
         else:
             outputs = self._scale_and_shift(x, jnp.mean(x, axes, keepdims=True), variance,
                                             shape)
-        return outputs.astype(self.dtype)
+        return outputs.astype(self.compute_dtype)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rms_scaling": self.rms_scaling}
@@ -73,6 +74,7 @@ class GroupNormalization(AffineNormalization):
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
                          **kwargs)
+        self.autocast = False  # as Keras's GroupNormalization
         if not isinstance(groups, int) or isinstance(groups, bool) or (groups <= 0
                                                                        and groups != -1):
             raise errors.ConfigError(errors.message(
@@ -106,7 +108,7 @@ class GroupNormalization(AffineNormalization):
         mean = jnp.mean(grouped, axes, keepdims=True)
         variance = jnp.var(grouped, axes, keepdims=True)
         outputs = self._scale_and_shift(grouped, mean, variance, shape)
-        return jnp.reshape(outputs, x.shape).astype(self.dtype)
+        return jnp.reshape(outputs, x.shape).astype(self.compute_dtype)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "groups": self.groups}

@@ -75,11 +75,11 @@ class AffineNormalization(Layer):
             self.gamma = self.add_weight(name="gamma", shape=shape,
                                          initializer=self.gamma_initializer,
                                          regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
+                                         constraint=self.gamma_constraint, autocast=False)
         if center:
             self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
                                         regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+                                        constraint=self.beta_constraint, autocast=False)
 
     def _affine_values(self) -> tuple:
         return (None if self.gamma is None else self.gamma.value,

@@ -54,10 +54,10 @@ class BatchNormalization(AffineNormalization):
         self._add_affine(shape, self.scale, self.center)
         self.moving_mean = self.add_weight(name="moving_mean", shape=shape,
                                            initializer=self.moving_mean_initializer,
-                                           trainable=False)
+                                           trainable=False, autocast=False)
         self.moving_variance = self.add_weight(name="moving_variance", shape=shape,
                                                initializer=self.moving_variance_initializer,
-                                               trainable=False)
+                                               trainable=False, autocast=False)
         if self.renorm:
             self._add_renorm_weights(shape)
         self._reduction_axes = tuple(a for a in range(ndim) if a != self._axis)
@@ -86,7 +86,7 @@ class BatchNormalization(AffineNormalization):
         outputs = self._scale_and_shift(x, jnp.reshape(mean, shape).astype(x.dtype),
                                         jnp.reshape(variance, shape).astype(x.dtype), shape,
                                         affine)
-        return outputs.astype(self.dtype)
+        return outputs.astype(self.compute_dtype)
 
     def _moments(self, x, mask):
         """Per-channel mean and variance over the real rows (and unmasked steps) of `x`."""
@@ -129,13 +129,13 @@ class BatchNormalization(AffineNormalization):
 
         self.moving_stddev = self.add_weight(name="moving_stddev", shape=shape,
                                              initializer=stddev_init,
-                                             trainable=False)
+                                             trainable=False, autocast=False)
         self.renorm_mean = self.add_weight(name="renorm_mean", shape=shape,
                                            initializer=self.moving_mean_initializer,
-                                           trainable=False)
+                                           trainable=False, autocast=False)
         self.renorm_stddev = self.add_weight(name="renorm_stddev", shape=shape,
                                              initializer=stddev_init,
-                                             trainable=False)
+                                             trainable=False, autocast=False)
 
     def _renorm_affine(self, mean, variance) -> tuple:
         """Update the renorm statistics; return (gamma, beta) composed with the corrections

@@ -93,7 +93,7 @@ class RNN(Layer):
     def get_initial_state(self, batch_size) -> list:
         """Zero states (or the cell's own): one array per entry of `state_size`, nested for
         stacked cells."""
-        state = cell_initial_state(self.cell, batch_size, self.dtype)
+        state = cell_initial_state(self.cell, batch_size, self.compute_dtype)
         return list(state) if isinstance(state, (list, tuple)) else [state]
 
     # -- calling -------------------------------------------------------------------------
@@ -132,7 +132,7 @@ class RNN(Layer):
                 expected=f"{len(self.state_size)} arrays of shapes "
                          f"{_state_shapes(batch, self.state_size, True)}",
                 got=f"{len(states)}", fix="Pass one array per state (LSTM: [h, c])."))
-        return jax.tree_util.tree_map(lambda s: jnp.asarray(s, self.dtype), states)
+        return jax.tree_util.tree_map(lambda s: jnp.asarray(s, self.compute_dtype), states)
 
     def _loop(self, inputs, states, mask, training) -> tuple:
         cell = self.cell

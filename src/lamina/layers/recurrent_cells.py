@@ -178,7 +178,7 @@ class _Cell(Layer):
 
     def get_initial_state(self, batch_size=None) -> list:
         sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
-        return [jnp.zeros((batch_size, d), self.dtype) for d in sizes]
+        return [jnp.zeros((batch_size, d), self.compute_dtype) for d in sizes]
 
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units,

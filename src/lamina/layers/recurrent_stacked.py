@@ -67,7 +67,7 @@ class StackedRNNCells(Layer):
         return cell_output_size(self.cells[-1])
 
     def get_initial_state(self, batch_size=None) -> list:
-        return [cell_initial_state(c, batch_size, self.dtype) for c in self.cells]
+        return [cell_initial_state(c, batch_size, self.compute_dtype) for c in self.cells]
 
     def build(self, input_shape) -> None:
         for cell in self.cells:

@@ -160,6 +160,9 @@ class Model(TrainerAPIMixin, Layer):
         compiled call when that is faster and no callback needs every batch; batch-level
         callbacks then see one call per chunk, as with Keras's steps_per_execution > 1.
         """
+        from lamina.optimizers.loss_scale_optimizer import wrap_for_policy
+
+        optimizer = wrap_for_policy(optimizer, self.dtype_policy.name, auto_scale_loss)
         config = compile_module.make_compile_config(optimizer, loss, metrics, loss_weights,
                                                     run_eagerly, jit_compile,
                                                     steps_per_execution, weighted_metrics,
@@ -315,6 +318,13 @@ class Model(TrainerAPIMixin, Layer):
             return functional_from_config(Functional if cls is Model else cls, config,
                                           custom_objects)
         return cls(**config)
+
+    def quantize(self, mode=None, config=None, filters=None, **kwargs) -> None:
+        """Quantize the weights of Dense / EinsumDense / Embedding layers ("int8"; Keras's
+        `mode`, `config`, `filters`). The model must be built."""
+        from lamina.layers.quantized.model import quantize_model
+
+        quantize_model(self, mode, config, filters, **kwargs)
 
     def get_compile_config(self) -> dict[str, Any] | None:
         """compile()'s arguments in Keras 3's serialized form (None before compile)."""

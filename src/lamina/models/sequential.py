@@ -175,7 +175,7 @@ class Sequential(HostStagedCall, Model):
             layer_configs.append(_serialize(first))
         layer_configs += [_serialize(layer) for layer in self._tracked_layers]
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": dtype_policy_config(self.dtype), "layers": layer_configs}
+                  "dtype": dtype_policy_config(self.dtype_policy), "layers": layer_configs}
         if self._input_batch_shape is not None:
             config["build_input_shape"] = self._input_batch_shape
         return config

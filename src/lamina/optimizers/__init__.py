@@ -13,19 +13,20 @@ from lamina.optimizers.adaptive import Adadelta, Adagrad, RMSprop
 from lamina.optimizers.base import Optimizer
 from lamina.optimizers.ftrl import Ftrl
 from lamina.optimizers.lamb_muon import Lamb, Muon
+from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from lamina.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from lamina.optimizers.schedule_free import ScheduleFreeAdamW
 from lamina.optimizers.sgd import SGD, Lion
 
 __all__ = ["Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb",
-           "Lion", "MultiOptimizer", "Muon", "Nadam", "Optimizer", "OptimizerMap", "RMSprop",
+           "Lion", "LossScaleOptimizer", "MultiOptimizer", "Muon", "Nadam", "Optimizer", "OptimizerMap", "RMSprop",
            "SGD", "ScheduleFreeAdamW", "deserialize", "get", "schedules", "serialize"]
 
 _MODULE = "keras.optimizers"
 ALL_OBJECTS = {cls.__name__.lower(): cls for cls in (
     SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl, Adafactor, Lamb,
-    Muon, ScheduleFreeAdamW, MultiOptimizer, OptimizerMap)}
-_KERAS_ONLY = ("lossscaleoptimizer",)
+    Muon, ScheduleFreeAdamW, MultiOptimizer, OptimizerMap, LossScaleOptimizer)}
+_KERAS_ONLY = ()
 
 
 def serialize(optimizer: Optimizer) -> dict:

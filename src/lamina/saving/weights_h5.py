@@ -106,6 +106,12 @@ def write_weights(f: h5py.File, model: Layer, include_optimizer: bool = True) ->
         group.attrs["name"] = model.optimizer.name
         for i, value in enumerate(values):
             group.create_dataset(str(i), data=value)
+        inner = getattr(model.optimizer, "inner_optimizer", None)
+        if inner is not None:  # Keras also stores a LossScaleOptimizer's inner one on its own
+            group = f.create_group("optimizer/inner_optimizer/vars")
+            group.attrs["name"] = inner.name
+            for i, value in enumerate(values[4:]):
+                group.create_dataset(str(i), data=value)
 
 
 def _to_numpy(value) -> np.ndarray:

@@ -37,6 +37,8 @@ def make_forward(model) -> Callable:
 
 def make_train_step(model, loss_fn, optimizer, metrics, weighted) -> Callable[[TrainState, Batch], TrainState]:
     """One optimisation step: forward, loss, gradients, optimizer update, metric update."""
+    from lamina.optimizers.loss_scale_optimizer import scale_loss_in_step
+
     forward = make_forward(model)
     constraints = [v.constraint for v in model.trainable_weights]
 
@@ -47,9 +49,9 @@ def make_train_step(model, loss_fn, optimizer, metrics, weighted) -> Callable[[T
         def loss_of(trainable):
             y_pred, new_frozen, extra = forward(trainable, state.non_trainable, x, True, key, mask)
             loss = loss_fn(y, y_pred, sample_weight=sample_weight, mask=mask) + extra
-            return loss, (y_pred, new_frozen)
+            return scale_loss_in_step(optimizer, state.opt, loss), (loss, y_pred, new_frozen)
 
-        (loss, (y_pred, new_frozen)), grads = jax.value_and_grad(loss_of, has_aux=True)(
+        (_, (loss, y_pred, new_frozen)), grads = jax.value_and_grad(loss_of, has_aux=True)(
             state.trainable)
         params, opt = optimizer.update(grads, state.opt, state.trainable)
         params = [c(p) if c is not None else p for c, p in zip(constraints, params)]

@@ -100,12 +100,12 @@ class Attention(Layer):
         self._validate_inputs(inputs, mask)
         shapes = [tuple(x.shape) for x in inputs]
         self._maybe_build(shapes)
-        output = KerasTensor(self.compute_output_shape(shapes), self.dtype,
+        output = KerasTensor(self.compute_output_shape(shapes), self.compute_dtype,
                              name=self.name)
         if not return_attention_scores:
             return output
         scores_shape = (*shapes[0][:-1], shapes[-1][-2])
-        return output, KerasTensor(scores_shape, self.dtype, name=self.name)
+        return output, KerasTensor(scores_shape, self.compute_dtype, name=self.name)
 
     def _validate_inputs(self, inputs, mask=None) -> None:
         """Keras's checks: a list of 2 or 3 inputs, and a list of 2 or 3 masks."""

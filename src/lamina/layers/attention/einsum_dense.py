@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from lamina import activations, constraints, initializers, regularizers
+from lamina import activations, constraints, initializers, quantizers, regularizers
 from lamina.initializers import VarianceScaling
 from lamina.layers.attention.einsum_spec import analyze_einsum
 from lamina.layers.base import KerasTensor, Layer
 from lamina.layers.input_spec import InputSpec
+from lamina.layers.quantized import QuantizableMixin
+from lamina.layers.quantized import int4 as _int4
+from lamina.layers.quantized import int8 as _int8
 from lamina.layers.weight_args import set_dense_like_args
 
 __all__ = ["EinsumDense"]
 
 
-class EinsumDense(Layer):
+class EinsumDense(QuantizableMixin, Layer):
     """`activation(einsum(equation, inputs, kernel) + bias)`, e.g. `"abc,cd->abd"` for a Dense
     over the last axis of a sequence, or `"abc,cde->abde"` for per-head projections."""
+
+    _quantized_modes = {"int8": _int8.EINSUM_DENSE, "int4": _int4.EINSUM_DENSE}
 
     def __init__(self, equation: str, output_shape, activation=None, bias_axes: str | None = None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -26,11 +31,11 @@ class EinsumDense(Layer):
                  lora_alpha: float | None = None, gptq_unpacked_column_size=None,
                  quantization_config=None, activity_regularizer=None, **kwargs):
         super().__init__(activity_regularizer=regularizers.get(activity_regularizer), **kwargs)
-        if lora_rank or gptq_unpacked_column_size or quantization_config is not None:
+        if lora_rank or gptq_unpacked_column_size:
             raise NotImplementedError(
-                f"EinsumDense '{self.name}': LoRA and quantization are not supported yet. "
-                f"Received: lora_rank={lora_rank!r}, quantization_config="
-                f"{quantization_config!r}. Leave them unset.")
+                f"EinsumDense '{self.name}': LoRA and GPTQ are not supported yet. "
+                f"Received: lora_rank={lora_rank!r}, gptq_unpacked_column_size="
+                f"{gptq_unpacked_column_size!r}. Leave them unset.")
         self.equation = equation
         self.partial_output_shape = ((output_shape,) if isinstance(output_shape, int)
                                      else tuple(output_shape))
@@ -39,7 +44,7 @@ class EinsumDense(Layer):
                             bias_initializer, kernel_regularizer, bias_regularizer,
                             kernel_constraint, bias_constraint)
         self.lora_rank, self.lora_alpha, self.lora_enabled = None, None, False
-        self.quantization_config = None
+        self.quantization_config = quantizers.get(quantization_config)
 
     def _kernel_initializer_for(self, input_axes: list, output_axes: list):
         """A variance-scaling initializer counts fans over the einsum's input / output axes
@@ -56,10 +61,14 @@ class EinsumDense(Layer):
         shapes = analyze_einsum(self.equation, self.bias_axes, input_shape,
                                 self.partial_output_shape)
         self.input_spec = InputSpec(ndim=len(input_shape))
-        self.kernel = self.add_weight(
-            name="kernel", shape=tuple(shapes.kernel_shape),
-            initializer=self._kernel_initializer_for(shapes.input_axes, shapes.output_axes),
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if self.quantization_mode:
+            self._quantized_build(tuple(shapes.kernel_shape))
+        else:
+            self.kernel = self.add_weight(
+                name="kernel", shape=tuple(shapes.kernel_shape),
+                initializer=self._kernel_initializer_for(shapes.input_axes,
+                                                         shapes.output_axes),
+                regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = None
         if shapes.bias_shape is not None:
             self.bias = self.add_weight(name="bias", shape=tuple(shapes.bias_shape),
@@ -68,6 +77,8 @@ class EinsumDense(Layer):
                                         constraint=self.bias_constraint)
 
     def call(self, inputs, training=None):
+        if self.quantization_mode:
+            return self._quantized_call(inputs)
         x = jnp.einsum(self.equation, inputs, self.kernel.value)
         if self.bias is not None:
             x = x + self.bias.value
@@ -97,4 +108,4 @@ class EinsumDense(Layer):
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint),
-                "quantization_config": None}  # Keras 3.15 writes it (quantization: issue 24)
+                "quantization_config": quantizers.serialize(self.quantization_config)}

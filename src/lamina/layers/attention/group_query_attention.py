@@ -157,12 +157,12 @@ class GroupedQueryAttention(Layer):
                             **kwargs):
         shape = self.compute_output_shape(query.shape, value.shape,
                                           None if key is None else key.shape)
-        output = KerasTensor(shape, self.dtype, name=self.name)
+        output = KerasTensor(shape, self.compute_dtype, name=self.name)
         if not return_attention_scores:
             return output
         source = (value if key is None else key).shape[1]
         scores = (query.shape[0], self.num_query_heads, query.shape[1], source)
-        return output, KerasTensor(scores, self.dtype, name=self.name)
+        return output, KerasTensor(scores, self.compute_dtype, name=self.name)
 
     def get_config(self) -> dict:
         return {**super().get_config(),

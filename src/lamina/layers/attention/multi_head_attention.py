@@ -220,11 +220,11 @@ class MultiHeadAttention(Layer):
                             **kwargs):
         shape = self.compute_output_shape(query.shape, value.shape,
                                           None if key is None else key.shape)
-        output = KerasTensor(shape, self.dtype, name=self.name)
+        output = KerasTensor(shape, self.compute_dtype, name=self.name)
         if not return_attention_scores:
             return output
         scores = (query.shape[0], self._num_heads, *query.shape[1:-1], *value.shape[1:-1])
-        return output, KerasTensor(scores, self.dtype, name=self.name)
+        return output, KerasTensor(scores, self.compute_dtype, name=self.name)
 
     def get_config(self) -> dict:
         return {**super().get_config(),
