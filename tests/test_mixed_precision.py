@@ -219,3 +219,39 @@ def test_loss_scale_factor_scales_the_loss_in_fit_as_keras():
     np.testing.assert_allclose(l_loss, k_loss, rtol=1e-5)  # logged unscaled
     for k, m in zip(k_weights, l_weights):
         np.testing.assert_allclose(m, k, rtol=1e-5, atol=1e-6)
+
+
+def test_custom_jax_train_step_calling_super_scales_the_loss_like_the_builtin_step():
+    """A model overriding `train_step` (Keras 3 JAX signature) and calling the default one
+    trains under mixed_float16 exactly as the built-in step: the loss is scaled by the
+    LossScaleOptimizer's dynamic scale in `compute_loss_and_updates`, the gradients unscaled."""
+
+    class Custom(lamina.Model):
+        def train_step(self, state, data):
+            return super().train_step(state, data)
+
+    x, y = _data(_mlp)
+    results = []
+    def functional_mlp(cls):  # the guide's idiom: CustomModel(inputs, outputs)
+        inputs = lamina.Input((4, 4))
+        hidden = lamina.layers.Dense(16, activation="relu")(lamina.layers.Flatten()(inputs))
+        return cls(inputs, lamina.layers.Dense(3)(hidden))
+
+    for cls in (lamina.Model, Custom):
+        lamina.config.set_dtype_policy("mixed_float16")
+        lamina.utils.set_random_seed(0)
+        model = functional_mlp(cls)
+        if results:
+            model.set_weights(results[0][0])
+        model.compile(lamina.optimizers.SGD(LR),
+                      lamina.losses.SparseCategoricalCrossentropy(from_logits=True))
+        initial = [np.array(w) for w in model.get_weights()]
+        history = model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        results.append((initial, model.get_weights(), history.history["loss"]))
+        lamina.backend.clear_session(free_memory=False)
+    (_, builtin, builtin_loss), (_, custom, custom_loss) = results
+    assert type(model).__name__ == "Custom"
+    for a, b in zip(builtin, custom):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(builtin_loss, custom_loss, rtol=1e-5)
+    assert any(np.abs(a - b).max() > 1e-3 for a, b in zip(results[0][0], builtin))

@@ -95,13 +95,22 @@ class TrainerAPIMixin:
 
     # -- the steps, Keras 3 JAX signatures ---------------------------------------------------
     def compute_loss_and_updates(self, trainable_variables, non_trainable_variables,
-                                 metrics_variables, x, y, sample_weight=None, training=True):
+                                 metrics_variables, x, y, sample_weight=None, training=False,
+                                 optimizer_variables=None):
+        """`(loss, (unscaled_loss, y_pred, non_trainable_variables, metrics_variables))`, as
+        Keras's JAX trainer: when training, `loss` is scaled as the optimizer asks (a
+        LossScaleOptimizer's scale, read from `optimizer_variables` when given)."""
+        from lamina.optimizers.loss_scale_optimizer import scale_loss_stateless
+
         y_pred, non_trainable_variables, losses = self.stateless_call(
             trainable_variables, non_trainable_variables, x, return_losses=True,
             training=training)
-        loss = self._compiled_loss(y, y_pred, sample_weight) + sum(
+        unscaled_loss = self._compiled_loss(y, y_pred, sample_weight) + sum(
             (jnp.sum(value) for value in losses), jnp.zeros(()))
-        return loss, (y_pred, non_trainable_variables)
+        loss = unscaled_loss
+        if training and getattr(self, "optimizer", None) is not None:
+            loss = scale_loss_stateless(self.optimizer, loss, optimizer_variables)
+        return loss, (unscaled_loss, y_pred, non_trainable_variables, metrics_variables)
 
     def _compiled_loss(self, y, y_pred, sample_weight):
         config = self._compile_config
@@ -115,9 +124,10 @@ class TrainerAPIMixin:
 
         trainable, non_trainable, optimizer_variables, metrics_variables = state
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        (loss, (y_pred, non_trainable)), grads = jax.value_and_grad(
+        (_, (loss, y_pred, non_trainable, _)), grads = jax.value_and_grad(
             self.compute_loss_and_updates, has_aux=True)(
-            trainable, non_trainable, metrics_variables, x, y, sample_weight, True)
+            trainable, non_trainable, metrics_variables, x, y, sample_weight, True,
+            optimizer_variables)
         trainable, optimizer_variables = self.optimizer.stateless_apply(
             optimizer_variables, grads, trainable)
         logs, metrics_variables = self._stateless_metrics(metrics_variables, loss, x, y,
@@ -127,7 +137,7 @@ class TrainerAPIMixin:
     def test_step(self, state, data):
         trainable, non_trainable, metrics_variables = state
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        loss, (y_pred, non_trainable) = self.compute_loss_and_updates(
+        loss, (_, y_pred, non_trainable, _) = self.compute_loss_and_updates(
             trainable, non_trainable, metrics_variables, x, y, sample_weight, False)
         logs, metrics_variables = self._stateless_metrics(metrics_variables, loss, x, y,
                                                           y_pred, sample_weight)

@@ -168,6 +168,20 @@ def scale_loss_in_step(optimizer, opt_state, loss):
     return loss if factor is None else loss * factor
 
 
+def scale_loss_stateless(optimizer, loss, optimizer_variables=None):
+    """Keras's `optimizer.scale_loss(loss)` inside a user's pure train step: the dynamic scale
+    comes from `optimizer_variables` (Keras's order: iterations, learning_rate, step_counter,
+    dynamic_scale, ...) when given, else from the optimizer itself."""
+    if isinstance(optimizer, LossScaleOptimizer) and optimizer_variables is not None:
+        scale = optimizer_variables[3]
+        scale = getattr(scale, "value", scale)
+        return loss * jnp.asarray(scale).astype(loss.dtype)
+    if isinstance(optimizer, LossScaleOptimizer):
+        return optimizer.scale_loss(loss)
+    factor = getattr(optimizer, "loss_scale_factor", None)
+    return loss if factor is None else loss * factor
+
+
 def wrap_for_policy(optimizer, policy_name: str, auto_scale_loss: bool):
     """Keras's compile: a "mixed_float16" model's optimizer gets dynamic loss scaling."""
     if not auto_scale_loss or policy_name != "mixed_float16" or optimizer is None:
