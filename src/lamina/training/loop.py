@@ -48,9 +48,12 @@ def prepare_data(model, x, y, sample_weight=None, class_weight=None, steps=None,
     """Validate user data and wrap it as ArrayData or IterableData; builds the model if needed."""
     stage = _host_stage_fn(model)
     if data_module.is_iterable_source(x):
-        if y is not None:
-            raise errors.DataError("When x is a generator or PyDataset, y must be None: the "
-                                   "source yields (x, y) tuples itself.")
+        for name, value in (("y", y), ("sample_weight", sample_weight)):
+            if value is not None:  # never silently ignored, as Keras refuses them too
+                raise errors.DataError(
+                    f"When x is a generator, dataset or PyDataset, {name} must be None: the "
+                    f"source yields (x, y) or (x, y, sample_weight) tuples itself. Received: "
+                    f"{name} of type {type(value).__name__}.")
         return data_module.IterableData(x, steps, bool(shuffle), stage, class_weight)
     if class_weight is not None and sample_weight is not None:
         raise errors.ConfigError("You cannot pass class_weight and sample_weight at the same "
