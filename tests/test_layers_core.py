@@ -144,3 +144,19 @@ def test_activity_regularizer_on_a_partial_batch_matches_keras():
     np.testing.assert_allclose(h2.history["loss"], h1.history["loss"], rtol=1e-5)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,args", [("Activation", ("relu",)), ("Flatten", ()),
+                                       ("LayerNormalization", ())])
+def test_build_called_directly_gives_keras_built_state_and_configs(name, args):
+    """`layer.build(shape)` called by the user (as the guides do) marks even a weightless
+    layer built, and the build and layer configs equal Keras's (LayerNormalization's axis
+    becomes a list)."""
+    ours, theirs = getattr(lamina.layers, name)(*args), getattr(keras.layers, name)(*args)
+    for layer in (ours, theirs):
+        layer.build((None, 4))
+    assert ours.built and theirs.built
+    assert ours.get_build_config() == theirs.get_build_config()
+    config = {k: v for k, v in ours.get_config().items() if k != "name"}
+    expected = {k: v for k, v in theirs.get_config().items() if k in config and k != "name"}
+    assert {k: config[k] for k in expected} == expected

@@ -133,7 +133,10 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
 
     # -- building and calling ----------------------------------------------------------------
     def build(self, input_shape) -> None:
-        """Create variables for inputs of `input_shape`; layers without weights need nothing."""
+        """Create variables for inputs of `input_shape`; layers without weights need nothing
+        (called directly, it marks the layer built, as Keras's does)."""
+        if type(self).build is Layer.build:
+            self._finish_build(input_shape)
 
     def call(self, inputs, *args, **kwargs):
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call().")

@@ -39,6 +39,7 @@ class LayerNormalization(AffineNormalization):
         # Keras sizes gamma/beta by the axes sorted as given (so [-1, 1] gives (C, H)) and
         # reshapes them onto the normalised axes; the same layout keeps weights interchangeable.
         raw = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
+        self.axis = raw  # as Keras: a built layer's config lists its axes
         shape = self._known_sizes(input_shape, raw)
         self._add_affine(shape, self.scale or self.rms_scaling,
                          self.center and not self.rms_scaling)
