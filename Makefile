@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-applications test-sklearn test-long test-mixed-precision docs docs-test test-oldest-jax data bench bench-setup clean
+.PHONY: demo test test-applications test-sklearn test-long test-mixed-precision bench-accelerator docs docs-test test-oldest-jax data bench bench-setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ bench-setup: $(STAMP) data
 # The full side-by-side run (about 30-40 min on 2 cores); `benchmarks/run.py --quick` smoke-tests.
 bench: bench-setup
 	$(BIN)/python benchmarks/run.py
+
+# On a GPU/TPU machine: the accelerator tests and lamina vs Keras-JAX, float32 and mixed_bfloat16,
+# into benchmarks/RESULTS-accelerator.md (a few minutes; says so and stops on a CPU).
+bench-accelerator: $(STAMP)
+	bash benchmarks/accelerator.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info

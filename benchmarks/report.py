@@ -184,3 +184,53 @@ def document(title: str, facts: list[tuple[str, str]], table: Medians,
                   ratios_table(table, peers), "## Targets", checklist(table)]
     parts += ["## Notes", "\n".join(f"- {note}" for note in notes)]
     return "\n\n".join(parts) + "\n"
+
+
+# The accelerator run (benchmarks/accelerator.py): lamina and Keras-JAX under each dtype policy.
+POLICIES = ("float32", "mixed_bfloat16")
+ACCELERATOR_PEER = "keras-jax"
+ACCELERATOR_LIMIT = 0.8
+
+
+def speedups_table(tables: dict[str, Medians], workloads: list[str]) -> str:
+    """Workloads down, contenders across: steady epoch under float32 / under mixed_bfloat16
+    (above 1.00x: mixed precision is faster)."""
+    full, mixed = (tables.get(p, {}) for p in POLICIES)
+    contenders = list(full or mixed)
+    rows = [[w, *(fmt(r, 2) + ("x" if r is not None else "") for r in (
+        ratio(full.get(c, {}).get(f"{w}_epoch_wall"), mixed.get(c, {}).get(f"{w}_epoch_wall"))
+        for c in contenders))] for w in workloads]
+    return markdown_table(["float32 / mixed_bfloat16 steady epoch", *contenders], rows)
+
+
+def accelerator_checklist(tables: dict[str, Medians], workloads: list[str]) -> str:
+    """The target, lamina / Keras-JAX steady epoch <= ACCELERATOR_LIMIT, per workload and
+    policy, as checklist() writes it."""
+    lines = []
+    for policy, table in tables.items():
+        for w in workloads:
+            target = Target(f"{w} ({policy}) steady epoch <= {ACCELERATOR_LIMIT}x Keras-JAX",
+                            f"{w}_epoch_wall", ACCELERATOR_PEER, ACCELERATOR_LIMIT)
+            r, verdict = check(target, table)
+            measured = f"measured {r:.2f}x ({verdict})" if r is not None else verdict
+            lines.append(f"- [{'x' if verdict == 'met' else ' '}] {target.text}: {measured}")
+    return "\n".join(lines)
+
+
+def accelerator_document(title: str, facts: list[tuple[str, str]],
+                         tables: dict[str, Medians], workloads: list[str],
+                         versions: dict[str, dict[str, str]], notes: list[str]) -> str:
+    """The accelerator report: facts, versions, per policy the medians and lamina / Keras-JAX
+    ratios, the mixed_bfloat16 speedups, the targets and the notes."""
+    parts = [f"# {title}", "\n".join(f"- {name}: {value}" for name, value in facts),
+             "## Versions", versions_table(versions)]
+    for policy, table in tables.items():
+        peers = [c for c in table if c != SUBJECT]
+        parts += [f"## {policy}: medians", medians_table(table, list(table))]
+        if SUBJECT in table and peers:
+            parts += [f"## {policy}: lamina / peer (below 1.00x: lamina is faster)",
+                      ratios_table(table, peers)]
+    parts += ["## Mixed precision speedup", speedups_table(tables, workloads),
+              "## Targets", accelerator_checklist(tables, workloads),
+              "## Notes", "\n".join(f"- {note}" for note in notes)]
+    return "\n\n".join(parts) + "\n"

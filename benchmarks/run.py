@@ -14,6 +14,7 @@ ratios and writes benchmarks/RESULTS.md (RESULTS-quick.md for --quick).
                              [--only mlp,cnn,augment,lstm,transformer,resnet50_predict,
                                      mobilenet_finetune]
                              [--contenders lamina,keras-jax,tf-keras,torch,jax-step,jax-scan]
+    python benchmarks/run.py --accelerator [--smoke]   # see benchmarks/accelerator.py
 
 Full run (the defaults, `make bench`): 3 reps; MLP 3 epochs, CNN (plain and augmented) and LSTM 2
 epochs each, all 60000 training samples; the transformer 2 epochs on 5000 of its 25000 reviews;
@@ -110,6 +111,7 @@ class Plan:
     epochs: dict[str, int]
     train_limit: dict[str, int]  # 0: all 60000 samples
     quick: bool
+    test_limit: int = 0  # first N test samples (the accelerator smoke run's); 0: all
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -123,12 +125,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--only", default=",".join(WORKLOADS), help="workloads, comma-separated")
     p.add_argument("--contenders", default=",".join(c.name for c in CONTENDERS),
                    help="contenders, comma-separated")
+    p.add_argument("--accelerator", action="store_true",
+                   help="lamina vs Keras-JAX on JAX's device, float32 and mixed_bfloat16")
+    p.add_argument("--smoke", action="store_true", help="with --accelerator: tiny sizes")
     args = p.parse_args(argv)
     for option, chosen, known in (("--only", args.only, WORKLOADS),
                                   ("--contenders", args.contenders, [c.name for c in CONTENDERS])):
         unknown = set(chosen.split(",")) - set(known)
         if unknown:
             p.error(f"{option}: unknown {', '.join(sorted(unknown))}; known: {', '.join(known)}")
+    if args.smoke and not args.accelerator:
+        p.error("--smoke goes with --accelerator; the other runs' short form is --quick")
     if args.epochs is not None and args.epochs < 2:
         p.error("--epochs must be at least 2: epoch 1 includes compiling and is not timed")
     if args.reps is not None and args.reps < 1:
@@ -168,6 +175,7 @@ def train(contender: Contender, workload: str, plan: Plan, seed: int) -> tuple[d
             "--epochs", str(plan.epochs[workload]),
             "--train-limit", str(plan.train_limit[workload]), "--seed", str(seed),
             "--predict-calls", str(PREDICT_CALLS if workload == "mlp" else 0)]
+    argv += ["--test-limit", str(plan.test_limit)] if plan.test_limit else []
     spawned = time.time()
     return run_json(argv, contender.env(), RESULT_TAG), spawned
 
@@ -275,6 +283,9 @@ def facts(plan: Plan, started: str, load_start: str, skipped: list[str]) -> list
 def main(argv: list[str] | None = None) -> None:
     """Run the plan, print the tables and write the markdown report."""
     args = parse_args(argv)
+    if args.accelerator:
+        import accelerator
+        return accelerator.main(args)
     plan = make_plan(args)
     contenders, skipped = available(args.contenders.split(","))
     if not contenders:

@@ -43,6 +43,7 @@ def parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--train-limit", type=int, default=0, help="first N training samples; 0: all")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--predict-calls", type=int, default=0, help="0: no latency measurement")
+    p.add_argument("--test-limit", type=int, default=0, help="first N test samples; 0: all")
     return p
 
 
@@ -57,9 +58,18 @@ class Data:
     y_test: np.ndarray
 
 
-def load(workload: str, train_limit: int = 0) -> Data:
+def load(workload: str, train_limit: int = 0, test_limit: int = 0) -> Data:
     """The Fashion-MNIST arrays for `workload` (a channel axis for the CNN), or the synthetic
-    IMDB-shaped token ids for the transformer."""
+    IMDB-shaped token ids for the transformer; the first `test_limit` test samples when given
+    (the accelerator smoke run's)."""
+    data = _load(workload, train_limit)
+    if test_limit:
+        data.x_test, data.y_test = data.x_test[:test_limit], data.y_test[:test_limit]
+    return data
+
+
+def _load(workload: str, train_limit: int) -> Data:
+    """load() without the test limit."""
     if workload == "resnet50_predict":
         return _images(train_limit or PREDICT_IMAGES)
     if workload == "mobilenet_finetune":

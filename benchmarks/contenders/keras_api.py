@@ -5,7 +5,8 @@ mobilenet_finetune fine-tunes a MobileNetV2 base under a new head; resnet50_pred
 
 `--api lamina` (`import lamina as keras`), `--api keras-jax` (Keras 3, KERAS_BACKEND=jax) or
 `--api tf-keras` (`tf.keras` from tensorflow-cpu; Keras 3 on the TensorFlow backend for TF >= 2.16).
-Every framework keeps its own defaults (compile, steps_per_execution, jit).
+Every framework keeps its own defaults (compile, steps_per_execution, jit); `--policy` sets a
+dtype policy before the model is built (the accelerator run's float32 / mixed_bfloat16).
 """
 
 from __future__ import annotations
@@ -132,9 +133,12 @@ def main() -> None:
     no accuracy)."""
     p = child.parser(__doc__.splitlines()[0])
     p.add_argument("--api", choices=sorted(BACKENDS), required=True)
+    p.add_argument("--policy", help="a dtype policy set before building, e.g. mixed_bfloat16")
     args = p.parse_args()
     keras = import_keras(args.api)
-    data = child.load(args.workload, args.train_limit)
+    if args.policy:  # benchmarks/accelerator.py's runs; Keras 3's call in lamina and keras-jax
+        keras.config.set_dtype_policy(args.policy)
+    data = child.load(args.workload, args.train_limit, args.test_limit)
     keras.utils.set_random_seed(args.seed)
     clock = child.EpochClock()
 

@@ -9,9 +9,11 @@ __version__ = "0.1.0"
 
 import importlib  # noqa: E402
 
+from lamina import accelerator_flags  # noqa: E402
 from lamina.distribution import cpu_cores  # noqa: E402
 
 cpu_cores.expose_cores()  # before anything starts JAX: its devices are fixed from then on
+accelerator_flags.set_gpu_flags()  # XLA reads its flags once, as a backend starts
 
 from lamina import (  # noqa: E402
     activations,
