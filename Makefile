@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-applications test-sklearn test-long test-mixed-precision bench-accelerator docs docs-test test-oldest-jax data bench bench-setup clean
+.PHONY: demo test test-applications fuzz test-sklearn test-long test-mixed-precision bench-accelerator docs docs-test test-oldest-jax data bench bench-setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ docs-test: $(DOCS_STAMP)
 # Every keras.applications architecture against Keras (the default suite checks one per family).
 test-applications: $(STAMP)
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q --applications-full tests/applications
+
+# The file loaders against 10,000 fuzzed files (`make test` runs 300 of them; ~2-3 min).
+fuzz: $(STAMP)
+	LAMINA_FUZZ_EXAMPLES=10000 KERAS_BACKEND=jax $(BIN)/python -m pytest -q tests/test_fuzz_loaders.py
 
 # Every scikit-learn estimator check on keras.wrappers (the default suite runs those that need
 # no fit, plus two that fit).

@@ -44,9 +44,13 @@ def read_assets(archive: zipfile.ZipFile, model, path: str) -> None:
             if not target.startswith(root + os.sep):
                 raise sniff.bad_file(path, f"its asset {name!r} points outside the assets "
                                      "folder.", "Only load .keras files from trusted sources.")
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as f:
-                f.write(archive.read(name))
+            try:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "wb") as f:
+                    f.write(archive.read(name))
+            except OSError as exc:  # e.g. both 'assets/a' and 'assets/a/b'
+                raise sniff.bad_file(path, f"its asset {name!r} cannot be unpacked ({exc}).",
+                                     "Use an intact copy of the file.") from None
 
         def visit(layer_path: str, layer) -> None:
             folder = os.path.join(root, layer_path)

@@ -3,19 +3,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 import json
 import os
 import zipfile
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import h5py
 
-from lamina import errors
-from lamina.saving import assets, sniff, weights_h5
+from lamina.saving import assets, hdf5_heap, sniff, weights_h5
 from lamina.saving.atomic import atomic_write
 from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+from lamina.saving.untrusted import building_from
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 
@@ -63,8 +64,11 @@ def read_json(archive: zipfile.ZipFile, name: str, path: str) -> Any:
                              "Only files written by model.save('....keras') can be loaded.")
     try:
         return json.loads(archive.read(name).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # bad UTF-8 or JSON, or an integer of over 4300 digits
         raise sniff.bad_file(path, f"{name!r} is not valid JSON ({exc}).") from None
+    except RecursionError:
+        raise sniff.bad_file(path, f"{name!r} is nested too deeply to be a Keras config.",
+                             "Use an intact copy of the file.") from None
 
 
 def read_config(path: str) -> tuple[dict, dict]:
@@ -77,15 +81,21 @@ def read_config(path: str) -> tuple[dict, dict]:
     return config, meta
 
 
-def open_weights(archive: zipfile.ZipFile, path: str) -> h5py.File:
-    """The archive's `model.weights.h5` opened in memory."""
+@contextlib.contextmanager
+def open_weights(archive: zipfile.ZipFile, path: str) -> Iterator[h5py.File]:
+    """The archive's `model.weights.h5` opened in memory; h5py's errors while it is read
+    become SavedFileErrors naming the file."""
     if WEIGHTS not in archive.namelist():
         raise sniff.bad_file(path, f"the zip archive has no {WEIGHTS!r}.",
                              "The file is incomplete; use an intact copy.")
+    data = archive.read(WEIGHTS)
+    sniff.check_heaps(hdf5_heap.first_bad_collection(data), f"{path}/{WEIGHTS}")
     try:
-        return h5py.File(io.BytesIO(archive.read(WEIGHTS)), "r")
+        handle = h5py.File(io.BytesIO(data), "r")
     except OSError as exc:
         raise sniff.bad_file(path, f"its {WEIGHTS!r} is corrupt ({exc}).") from None
+    with handle, sniff.h5_errors(path):
+        yield handle
 
 
 def load(path: str, custom_objects: Mapping[str, Any] | None = None, compile: bool = True,
@@ -98,10 +108,8 @@ def load(path: str, custom_objects: Mapping[str, Any] | None = None, compile: bo
             raise sniff.bad_file(path, f"{CONFIG!r} does not describe a model.")
         if not compile:
             config = {k: v for k, v in config.items() if k != "compile_config"}
-        try:
+        with building_from(path, f"its {CONFIG!r}"):
             model = deserialize_keras_object(config, custom_objects, safe_mode)
-        except errors.LaminaError as exc:
-            raise type(exc)(f"{path}: {exc}") from None
         with open_weights(archive, path) as f:
             weights_h5.read_weights(f, model, path)
         assets.read_assets(archive, model, path)

@@ -17,6 +17,7 @@ from lamina import errors
 from lamina.saving import compile_state, legacy_h5_keras2, sniff
 from lamina.saving.atomic import atomic_write
 from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+from lamina.saving.untrusted import building_from, read_dataset
 from lamina.variables import current_values
 
 FORMAT_VERSION = "3.15.1"  # the Keras release whose legacy layout this writes
@@ -107,22 +108,30 @@ def _json_attr(f: h5py.File, name: str, path: str) -> Any:
     raw = f.attrs.get(name)
     if raw is None:
         return None
+    if not isinstance(raw, (bytes, str)):
+        raise sniff.bad_file(path, f"its {name!r} attribute is {type(raw).__name__}, not JSON "
+                             "text.", "Use an intact copy of the file.")
     try:
-        return json.loads(raw.decode("utf8") if isinstance(raw, bytes) else raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return json.loads(raw)
+    except ValueError as exc:  # bad UTF-8 or JSON, or an integer of over 4300 digits
         raise sniff.bad_file(path, f"its {name!r} attribute is not valid JSON ({exc}).") from None
+    except RecursionError:
+        raise sniff.bad_file(path, f"its {name!r} attribute is nested too deeply to be a "
+                             "Keras config.", "Use an intact copy of the file.") from None
 
 
-def group_values(group: h5py.Group) -> list[np.ndarray]:
-    """The arrays of one layer group, in `weight_names` order."""
-    return [np.asarray(group[name]) for name in _attr_strings(group, "weight_names")]
+def group_values(group: h5py.Group, path: str | None = None) -> list[np.ndarray]:
+    """The arrays of one layer group, in `weight_names` order (checked by `read_dataset`)."""
+    path = path or group.file.filename
+    return [read_dataset(group[name], path) for name in _attr_strings(group, "weight_names")]
 
 
 def read_model_weights(group: h5py.Group, model, path: str, by_name: bool = False,
                        skip_mismatch: bool = False) -> None:
     """Assign a `model_weights`-style group: by layer order, or by layer name; all shapes are
     checked before anything is assigned."""
-    saved = {n: group_values(group[n]) for n in _attr_strings(group, "layer_names") if n in group}
+    saved = {n: group_values(group[n], path) for n in _attr_strings(group, "layer_names")
+             if n in group}
     layers = [l for l in model.layers if _legacy_weights(l)]
     if by_name:
         pairs = [(l, saved[l.name]) for l in layers if l.name in saved]
@@ -159,24 +168,32 @@ def load(path: str, custom_objects: Mapping[str, Any] | None = None, compile: bo
         if not isinstance(config, dict) or "class_name" not in config:
             raise sniff.bad_file(path, "it holds no model ('model_config' is missing).",
                                  "If it is a weights file, use model.load_weights().")
-        try:
+        with building_from(path, "its 'model_config'"):
             model = deserialize_keras_object(legacy_h5_keras2.model_config(config),
                                              custom_objects, safe_mode)
-        except errors.LaminaError as exc:
-            raise type(exc)(f"{path}: {exc}") from None
         if "model_weights" not in f:
             raise sniff.bad_file(path, "it has a model_config but no 'model_weights' group.")
         read_model_weights(f["model_weights"], model, path)
-        training = legacy_h5_keras2.training_config(_json_attr(f, "training_config", path))
-        if compile and training:
-            compile_state.compile_from_config(model, training, custom_objects)
-            if "optimizer_weights" in f:
-                group = f["optimizer_weights"]
-                values = legacy_h5_keras2.optimizer_values(
-                    model.optimizer, _attr_strings(group, "weight_names"), group_values(group),
-                    current_values(model.trainable_weights))
-                compile_state.restore_optimizer_values(model, values, path)
+        if compile:
+            _compile(f, model, path, custom_objects)
     return model
+
+
+def _compile(f: h5py.File, model, path: str, custom_objects) -> None:
+    """Compile `model` as the file's `training_config` says and restore the optimizer."""
+    training = _json_attr(f, "training_config", path)
+    with building_from(path, "its 'training_config'"):
+        training = legacy_h5_keras2.training_config(training)
+        if training:
+            compile_state.compile_from_config(model, training, custom_objects)
+    if training and "optimizer_weights" in f:
+        group = f["optimizer_weights"]
+        values = group_values(group, path)
+        with building_from(path, "its 'optimizer_weights'"):
+            values = legacy_h5_keras2.optimizer_values(
+                model.optimizer, _attr_strings(group, "weight_names"), values,
+                current_values(model.trainable_weights))
+            compile_state.restore_optimizer_values(model, values, path)
 
 
 def load_weights(model, path: str, by_name: bool = False, skip_mismatch: bool = False) -> None:

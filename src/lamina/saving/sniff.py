@@ -14,9 +14,15 @@ from typing import Iterator
 import h5py
 
 from lamina import errors
+from lamina.saving import hdf5_heap
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+#: A zip member or HDF5 dataset larger than SMALL that claims more than MAX_RATIO times the
+#: bytes it stores is refused (a zip bomb, or a dataset declared huge but never written).
+#: Keras stores members and datasets uncompressed; DEFLATE reaches at most ~1032:1.
+MAX_RATIO = 100
+SMALL = 1 << 20
 _FOREIGN = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"%PDF": "a PDF",
             b"\x80": "a Python pickle", b"\x93NUMPY": "a NumPy .npy array",
             b"\x1f\x8b": "a gzip archive", b"GIF8": "a GIF image"}
@@ -95,19 +101,34 @@ def open_h5(path: str) -> Iterator[h5py.File]:
     if container_of(path) != "hdf5":
         raise bad_file(path, "it is a zip archive (a .keras model), not an HDF5 file.",
                        "Load it with load_model().")
+    check_heaps(hdf5_heap.check_file(path), path)
     try:
         handle = h5py.File(path, "r")
     except OSError as exc:
         raise bad_file(path, f"the HDF5 data is truncated or corrupt ({exc}).",
                        "Use an intact copy of the file.") from None
-    with handle:
-        try:
-            yield handle
-        except (OSError, KeyError, RuntimeError) as exc:
-            if isinstance(exc, errors.LaminaError):
-                raise
-            raise bad_file(path, f"the HDF5 data is truncated or corrupt ({exc}).",
-                           "Use an intact copy of the file.") from None
+    with handle, h5_errors(path):
+        yield handle
+
+
+def check_heaps(bad_offset: int | None, path: str) -> None:
+    """Refuse an HDF5 file whose global heap is damaged (HDF5 would hang reading it)."""
+    if bad_offset is not None:
+        raise bad_file(path, f"the HDF5 global heap at byte {bad_offset} is corrupt.",
+                       "Use an intact copy of the file.")
+
+
+@contextlib.contextmanager
+def h5_errors(path: str) -> Iterator[None]:
+    """Turn h5py's errors while reading an open file (a damaged object, a dangling or
+    external link, a missing member) into a SavedFileError naming the file."""
+    try:
+        yield
+    except (OSError, KeyError, RuntimeError, IndexError, UnicodeError) as exc:
+        if isinstance(exc, errors.LaminaError):  # UnicodeError: a damaged name, undecodable
+            raise
+        raise bad_file(path, f"the HDF5 data is truncated or corrupt ({exc}).",
+                       "Use an intact copy of the file.") from None
 
 
 @contextlib.contextmanager
@@ -118,8 +139,17 @@ def open_zip(path: str) -> Iterator[zipfile.ZipFile]:
                        "Load it with load_model() (legacy .h5) or load_weights().")
     try:
         archive = zipfile.ZipFile(path, "r")
-        bad_member = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise bad_file(path, f"the zip archive is truncated or corrupt ({exc}).",
+                       "Use an intact copy of the file.") from None
+    try:
+        check_zip_sizes(archive, path)
+        bad_member = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
+            RuntimeError) as exc:
+        archive.close()
+        if isinstance(exc, errors.LaminaError):
+            raise
         raise bad_file(path, f"the zip archive is truncated or corrupt ({exc}).",
                        "Use an intact copy of the file.") from None
     if bad_member is not None:
@@ -128,3 +158,19 @@ def open_zip(path: str) -> Iterator[zipfile.ZipFile]:
                        "Use an intact copy of the file.")
     with archive:
         yield archive
+
+
+def check_zip_sizes(archive: zipfile.ZipFile, path: str) -> None:
+    """Refuse a zip bomb before inflating anything: a member (or the whole archive) that
+    claims far more bytes than it stores."""
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        if info.file_size > SMALL and info.file_size > MAX_RATIO * info.compress_size:
+            raise bad_file(path, f"its member {info.filename!r} claims {info.file_size} bytes "
+                           f"from {info.compress_size} stored bytes (a zip bomb).",
+                           "Only load .keras files from trusted sources.")
+    if total > SMALL and total > MAX_RATIO * os.path.getsize(path):
+        raise bad_file(path, f"its members claim {total} bytes in all from a file of "
+                       f"{os.path.getsize(path)} bytes (a zip bomb).",
+                       "Only load .keras files from trusted sources.")

@@ -24,6 +24,7 @@ from lamina.layers.base import Layer, to_snake_case
 from lamina.layers.layer_saving import LayerSavingMixin
 from lamina.saving import compile_state
 from lamina.saving.atomic import atomic_write
+from lamina.saving.untrusted import building_from, read_dataset
 
 Visit = Callable[[str, Layer], None]
 
@@ -118,13 +119,16 @@ def _to_numpy(value) -> np.ndarray:
     return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
 
 
-def _read_store(group: h5py.Group | None) -> dict[str, np.ndarray]:
+def _read_store(group: h5py.Group | None, source: str, numeric: bool) -> dict[str, np.ndarray]:
     """A layer's `vars` group as the dict `load_own_variables` reads ("0", "1", ... in
-    numeric order first, then any other keys)."""
+    numeric order first, then any other keys); only custom loaders may get non-numbers."""
     if group is None:
         return {}
+    if not isinstance(group, h5py.Group):
+        raise errors.ConfigError(f"{source}: '{group.name}' should be a group of variables but "
+                                 f"is a {type(group).__name__}. Use an intact copy of the file.")
     keys = sorted(group, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
-    return {key: np.asarray(group[key]) for key in keys}
+    return {key: read_dataset(group[key], source, numeric) for key in keys}
 
 
 def _overrides_loading(layer: Layer) -> bool:
@@ -139,8 +143,9 @@ def read_weights(f: h5py.File, model: Layer, source: str, skip_mismatch: bool = 
     loads = []
 
     def visit(path: str, layer: Layer) -> None:
-        store = _read_store(f.get(_vars_group(f, path)))
-        if not _overrides_loading(layer):
+        custom = _overrides_loading(layer)
+        store = _read_store(f.get(_vars_group(f, path)), source, numeric=not custom)
+        if not custom:
             try:
                 layer.check_own_variables(store)
             except errors.LaminaError as exc:
@@ -153,6 +158,7 @@ def read_weights(f: h5py.File, model: Layer, source: str, skip_mismatch: bool = 
         loads.append((layer, store))
 
     walk(model, visit)
+    optimizer_values = _saved_optimizer_values(f, model, source) if include_optimizer else None
     with _restored_on_error(model):
         for layer, store in loads:
             try:
@@ -161,10 +167,18 @@ def read_weights(f: h5py.File, model: Layer, source: str, skip_mismatch: bool = 
                 if not skip_mismatch:
                     raise
                 _warn_skipped(layer, f"{source}: {exc}")
+        if optimizer_values is not None:
+            with building_from(source, "its optimizer state"):
+                compile_state.restore_optimizer_values(model, optimizer_values, source)
+
+
+def _saved_optimizer_values(f: h5py.File, model: Layer, source: str) -> list | None:
+    """The file's optimizer state (read before any weight is assigned), when the model has
+    an optimizer to put it in."""
     group = f.get("optimizer/vars")
-    if include_optimizer and group is not None and getattr(model, "optimizer", None):
-        values = [np.asarray(group[str(i)]) for i in range(len(group))]
-        compile_state.restore_optimizer_values(model, values, source)
+    if group is None or not getattr(model, "optimizer", None):
+        return None
+    return list(_read_store(group, source, numeric=True).values())
 
 
 def _warn_skipped(layer: Layer, text: str) -> None:
