@@ -42,8 +42,12 @@ def test_float_policy_get_and_errors_match_keras():
         lamina.DTypePolicy(3)
     with pytest.raises(ValueError, match="Invalid `policy` argument"):
         lamina.config.set_dtype_policy(3)
-    with pytest.raises(ValueError, match="not supported by lamina yet"):
-        lamina.DTypePolicy("int8_from_float32")
+    for lib in (keras, lamina):  # a quantized name is not a float policy
+        with pytest.raises(ValueError, match="int8_from_float32"):
+            lib.DTypePolicy("int8_from_float32")
+    quantized = lamina.dtype_policies.get("int8_from_float32")
+    assert lamina.dtype_policies.serialize(quantized) == keras.dtype_policies.serialize(
+        keras.dtype_policies.get("int8_from_float32"))
 
 
 def test_global_policy_names_and_clear_session():
