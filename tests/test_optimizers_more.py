@@ -12,7 +12,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import lamina  # noqa: E402
-from lamina import errors  # noqa: E402
 from lamina import optimizers as lo  # noqa: E402
 
 # (name, shape): matrices (Adafactor's factored case, Muon's Newton-Schulz path, a tall one

@@ -26,20 +26,34 @@ def _stack(name: str) -> list:
 
 
 class name_scope:  # noqa: N801 - Keras's name
-    """Prefix the paths of variables created inside with `name` (nested scopes join with '/')."""
+    """Prefix the paths of variables created inside with `name` (nested scopes join with '/').
+    As Keras's: a scope opened by the same `caller` as the innermost one is not opened twice
+    (with `deduplicate=True`), so a model building itself inside its own call nests once."""
 
-    def __init__(self, name: str, **kwargs):
+    def __init__(self, name: str, caller=None, deduplicate: bool = True, **kwargs):
         if not isinstance(name, str) or "/" in name:
             raise ValueError("Argument `name` must be a string and cannot contain '/'. "
                              f"Received: name={name!r}")
         self.name = name
+        self.caller = caller
+        self.deduplicate = deduplicate
+        self._pushed = False
 
     def __enter__(self) -> name_scope:
-        _stack("names").append(self.name)
+        callers = _stack("callers")
+        repeated = (self.deduplicate and self.caller is not None and callers
+                    and callers[-1] is self.caller)
+        if not repeated:
+            _stack("names").append(self.name)
+            callers.append(self.caller)
+            self._pushed = True
         return self
 
     def __exit__(self, *exc) -> None:
-        _stack("names").pop()
+        if self._pushed:
+            _stack("names").pop()
+            _stack("callers").pop()
+            self._pushed = False
 
 
 def current_path() -> str:

@@ -134,7 +134,7 @@ def _check_loaded(seed: seeds.Seed, mutation: Mutation, model: keras.Model, by_p
     for a model built from the file (`by_path`), else by position. A file whose config was
     edited may load a model with fewer or other layers: its matching weights are checked."""
     expected = dict(seed.weights) if by_path else dict(enumerate(w for _, w in seed.weights))
-    got = ({v.path: np.array(v) for v in model.weights} if by_path
+    got = ({seeds.layer_path(model, v): np.array(v) for v in model.weights} if by_path
            else dict(enumerate(_weights(model))))
     same_model = mutation.keeps_config and not (mutation.raw and by_path and seed.format == "h5")
     if same_model:

@@ -90,6 +90,13 @@ def fresh_model(name: str) -> keras.Model:
     return BUILDERS[name]()
 
 
+def layer_path(model, variable) -> str:
+    """A variable's path from its layer on: a Sequential built in place prefixes its name
+    (`sequential/dense/kernel`, as Keras), one rebuilt from a file does not (as Keras)."""
+    prefix = f"{model.name}/"
+    return variable.path[len(prefix):] if variable.path.startswith(prefix) else variable.path
+
+
 @functools.lru_cache(maxsize=None)
 def all_seeds() -> tuple[Seed, ...]:
     """Every (model, format) seed, built once per process."""
@@ -98,7 +105,7 @@ def all_seeds() -> tuple[Seed, ...]:
         for name, build in BUILDERS.items():
             keras.utils.set_random_seed(0)
             model = build()
-            weights = tuple((v.path, np.array(v)) for v in model.weights)
+            weights = tuple((layer_path(model, v), np.array(v)) for v in model.weights)
             for fmt, suffix in SUFFIX.items():
                 path = Path(tmp) / f"{name}{suffix}"
                 (model.save_weights if fmt == "weights" else model.save)(path)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lamina.dtype_policies.dtype_policy import (DTypePolicy, FloatDTypePolicy, dtype_policy,
-                                                set_dtype_policy)
+from lamina.dtype_policies.dtype_policy import (  # noqa: F401 - set_dtype_policy for config
+    DTypePolicy, FloatDTypePolicy, dtype_policy, set_dtype_policy)
 from lamina.dtype_policies.dtype_policy_map import DTypePolicyMap
 from lamina.dtype_policies.quantized import (QUANTIZATION_MODES, Int4DTypePolicy,
                                              QuantizedDTypePolicy, QuantizedFloat8DTypePolicy,

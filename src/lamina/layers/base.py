@@ -11,7 +11,7 @@ from collections import defaultdict
 import jax
 import jax.numpy as jnp
 
-from lamina import config, errors
+from lamina import config
 from lamina.layers.input_spec import InputSpec, shape_str
 from lamina.layers import auto_config, call_context
 from lamina.layers.dtype_handling import LayerDTypeMixin

@@ -12,6 +12,7 @@ from lamina import errors
 from lamina.layers.base import Layer
 from lamina.layers.input_spec import shape_str
 from lamina.models import build_lock
+from lamina.scopes import name_scope
 from lamina.models import summary as summary_module
 from lamina.models.trainer_api import TrainerAPIMixin
 from lamina.training import compile as compile_module
@@ -113,7 +114,9 @@ class Model(TrainerAPIMixin, Layer):
     def __call__(self, inputs, *args, **kwargs):
         if build_lock.settled(self):
             return super().__call__(inputs, *args, **kwargs)
-        with build_lock.lock(self):  # this call may build weights: one thread at a time
+        # This call may build weights: one thread at a time, and (as Keras) the variables
+        # made inside take the model's name as a prefix (`my_model/dense/kernel`).
+        with build_lock.lock(self), name_scope(self.name, caller=self):
             return super().__call__(inputs, *args, **kwargs)
 
     def _ensure_built_for(self, x) -> None:

@@ -17,6 +17,7 @@ from lamina.models import graph
 from lamina.models.functional import takes_adjusted_rank
 from lamina.models.host_stage import HostStagedCall, call_starts
 from lamina.models.model import Model
+from lamina.scopes import name_scope
 
 
 class Sequential(HostStagedCall, Model):
@@ -94,9 +95,10 @@ class Sequential(HostStagedCall, Model):
         input_layer = self._input_layer_of_shape(tuple(input_shape))
         tensor = input_layer.output
         output_shapes = {}
-        for layer in self._tracked_layers:
-            tensor = layer(tensor)
-            output_shapes[id(layer)] = tensor.shape
+        with name_scope(self.name, caller=self):  # Keras's paths: sequential/dense/kernel
+            for layer in self._tracked_layers:
+                tensor = layer(tensor)
+                output_shapes[id(layer)] = tensor.shape
         self._graph_inputs, self._graph_outputs = [input_layer.output], [tensor]
         self._nodes_by_depth, _ = graph.map_graph(self._graph_inputs, self._graph_outputs)
         self._output_shapes = output_shapes

@@ -37,7 +37,11 @@ def _self_and_sublayers(layer) -> list:
 
 
 def _weight_name(layer, var) -> str:
-    path = var.path if var.path.startswith(f"{layer.name}/") else f"{layer.name}/{var.path}"
+    """Keras 2's `layer/.../name:0`: the variable's path from its layer on (a model's scope,
+    `sequential/`, left out)."""
+    parts = var.path.split("/")
+    start = parts.index(layer.name) if layer.name in parts[:-1] else None
+    path = "/".join(parts[start:]) if start is not None else f"{layer.name}/{var.path}"
     return f"{path}:0"
 
 
