@@ -194,9 +194,14 @@ def test_matches_keras(name, tmp_path):
     got = plain(CASES[name](lamina, str(tmp_path)))
     assert_same(got, GOLDEN[name])
     keras = keras_with_tensorflow()
-    if keras is None:
+    if keras is None or name in GOLDEN_ONLY:
         return
     assert_same(got, plain(CASES[name](keras, str(tmp_path))))
+
+
+#: Cases Keras cannot run live on the JAX backend (string outputs: its JAX backend makes string
+#: arrays from NumPy only), checked against the values recorded with KERAS_BACKEND=tensorflow.
+GOLDEN_ONLY = {"invert"}
 
 
 def test_num_oov_indices_zero_rejects_unknown_tokens():
