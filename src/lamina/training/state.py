@@ -100,8 +100,8 @@ def with_own_weights(state: TrainState) -> TrainState:
     """`state` with copies of its variable values, for a training call to donate: the arrays
     the model's Variables hold stay valid, so other threads can predict, evaluate or save
     with them while an epoch runs (at the cost of one more copy of the weights)."""
-    copied = jax.device_put((state.trainable, state.non_trainable), may_alias=False)  # no compile
-    return state._replace(trainable=list(copied[0]), non_trainable=list(copied[1]))
+    return state._replace(trainable=[value.copy() for value in state.trainable],
+                          non_trainable=[value.copy() for value in state.non_trainable])
 
 
 def _same_structure(opt_state, optimizer, trainable) -> bool:
