@@ -287,11 +287,20 @@ def _initial_value(initializer, shape, dtype) -> jax.Array:
                          "Received: initializer=None")
     if isinstance(initializer, Variable):
         initializer = initializer.value
-    value = jnp.asarray(initializer, dtype=dtype)
+    value = _on_device(initializer, dtype)
     if shape is not None and tuple(value.shape) != tuple(shape):
         raise ValueError(f"Initial value has shape {tuple(value.shape)} but the Variable was "
                          f"given shape={tuple(shape)}.")
     return value
+
+
+def _on_device(value, dtype) -> jax.Array:
+    """`jnp.asarray(value, dtype)`, without the small program JAX compiles (per shape) to
+    lift a NumPy array or Python number: host values are transferred instead."""
+    if isinstance(value, jax.Array) or not isinstance(value, (np.ndarray, np.generic, int,
+                                                               float, bool, list, tuple)):
+        return jnp.asarray(value, dtype=dtype)
+    return jax.device_put(np.asarray(value, dtype=None if dtype is None else jnp.dtype(dtype)))
 
 
 def _auto_name() -> str:

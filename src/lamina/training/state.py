@@ -100,8 +100,17 @@ def with_own_weights(state: TrainState) -> TrainState:
     """`state` with copies of its variable values, for a training call to donate: the arrays
     the model's Variables hold stay valid, so other threads can predict, evaluate or save
     with them while an epoch runs (at the cost of one more copy of the weights)."""
-    return state._replace(trainable=[value.copy() for value in state.trainable],
-                          non_trainable=[value.copy() for value in state.non_trainable])
+    return state._replace(trainable=_copies(state.trainable),
+                          non_trainable=_copies(state.non_trainable))
+
+
+def _copies(values: list) -> list:
+    """Fresh buffers for `values`: one transfer that compiles nothing where this process holds
+    every shard, and an eager copy per array (a small program each) where it does not
+    (multi-process arrays, which `device_put` cannot copy)."""
+    if all(getattr(value, "is_fully_addressable", True) for value in values):
+        return list(jax.device_put(values, may_alias=False))
+    return [value.copy() for value in values]
 
 
 def _same_structure(opt_state, optimizer, trainable) -> bool:
