@@ -110,7 +110,10 @@ def test_conv_trains_in_sequential_and_summary_counts():
     first = lamina.Sequential([layers.Input((1, 8, 8)),
                                layers.Conv2D(4, 3, data_format="channels_first")])
     depthwise = lamina.Sequential([layers.Input((8, 8, 2)), layers.DepthwiseConv2D(3)])
-    assert first.layers[0].fuse_steps is False and depthwise.layers[0].fuse_steps is False
+    depthwise_first = lamina.Sequential([layers.Input((2, 8, 8)), layers.DepthwiseConv2D(
+        3, data_format="channels_first")])
+    assert first.layers[0].fuse_steps is False and depthwise_first.layers[0].fuse_steps is False
+    assert depthwise.layers[0].fuse_steps is True  # the shifted-window form scans well too
 
 
 def tutorial_cnn(lib):

@@ -29,6 +29,7 @@ class _Conv(Layer):
     """N-D convolution with a kernel of shape (*kernel_size, in_channels // groups, filters)."""
 
     rank: int = 0
+    allows_causal = True  # for rank 1; Keras's depthwise and separable layers refuse it
 
     def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate=1, groups: int = 1,
@@ -44,7 +45,7 @@ class _Conv(Layer):
         self.kernel_size = cu.normalize_tuple(kernel_size, self.rank, "kernel_size", label)
         self.strides = cu.normalize_tuple(strides, self.rank, "strides", label)
         self.dilation_rate = cu.normalize_tuple(dilation_rate, self.rank, "dilation_rate", label)
-        self.padding = cu.normalize_padding(padding, label, allow_causal=self.rank == 1)
+        self.padding = cu.normalize_padding(padding, label, allow_causal=self.rank == 1 and self.allows_causal)
         self.data_format = cu.normalize_data_format(data_format, label)
         set_dense_like_args(self, activation, use_bias, kernel_initializer, bias_initializer,
                             kernel_regularizer, bias_regularizer, kernel_constraint,

@@ -6,6 +6,8 @@ import jax
 import jax.numpy as jnp
 
 from lamina import constraints, errors, initializers, regularizers
+from lamina.layers import conv_im2col as im2col
+from lamina.layers import conv_shifted as shifted
 from lamina.layers import conv_utils as cu
 from lamina.layers.conv import _Conv, dimension_numbers, positive_int
 from lamina.layers.input_spec import InputSpec
@@ -16,6 +18,10 @@ __all__ = ["DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableCo
 
 def depthwise(layer: _Conv, inputs, kernel):
     """Convolve each input channel with its own `depth_multiplier` filters (Keras layout)."""
+    if shifted.usable(layer.data_format):
+        pads = im2col.explicit_padding(layer.padding, inputs.shape[1:-1], layer.kernel_size,
+                                       layer.strides, layer.dilation_rate)
+        return shifted.depthwise(inputs, kernel, layer.strides, pads, layer.dilation_rate)
     channels, multiplier = kernel.shape[-2], kernel.shape[-1]
     kernel = jnp.reshape(kernel, (*kernel.shape[:-2], 1, channels * multiplier))
     return jax.lax.conv_general_dilated(
@@ -27,7 +33,13 @@ def depthwise(layer: _Conv, inputs, kernel):
 class _DepthwiseConv(_Conv):
     """Per-channel convolution: kernel (*kernel_size, channels, depth_multiplier)."""
 
-    fuse_steps = False  # lax convolutions: XLA:CPU runs scanned ones ~10x slower
+    allows_causal = False
+
+    @property
+    def fuse_steps(self) -> bool:
+        """Scanned steps only with the shifted-window form (XLA:CPU runs scanned lax
+        convolutions ~10x slower)."""
+        return shifted.usable(self.data_format)
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier: int = 1,
                  data_format=None, dilation_rate=1, activation=None, use_bias: bool = True,
@@ -67,7 +79,7 @@ class _DepthwiseConv(_Conv):
 class _SeparableConv(_Conv):
     """Depthwise convolution followed by a 1x1 (pointwise) convolution to `filters`."""
 
-    fuse_steps = False  # lax convolutions: XLA:CPU runs scanned ones ~10x slower
+    allows_causal = False
 
     def __init__(self, filters: int, kernel_size, strides=1, padding="valid",
                  data_format=None, dilation_rate=1, depth_multiplier: int = 1, activation=None,
@@ -108,10 +120,25 @@ class _SeparableConv(_Conv):
                                     axes={cu.channel_axis(self.data_format): channels})
         self.kernel = self.depthwise_kernel
 
+    @property
+    def fuse_steps(self) -> bool:
+        """Scanned steps only when both convolutions avoid lax's (see `_DepthwiseConv`)."""
+        return self.built and self._pointwise_as_matmul(self._build_shape)
+
+    def _pointwise_as_matmul(self, input_shape) -> bool:
+        ones = (1,) * self.rank
+        spread = (*input_shape[:-1], self.pointwise_kernel.shape[-2])
+        return shifted.usable(self.data_format) and im2col.usable(
+            spread, self.pointwise_kernel.shape, ones, ones, self.data_format, 1)
+
     def convolution_op(self, inputs, kernel):
         spread = depthwise(self, inputs, kernel)
+        ones = (1,) * self.rank
+        if self._pointwise_as_matmul(inputs.shape):
+            return im2col.convolve(spread, self.pointwise_kernel.value, ones,
+                                   [(0, 0)] * self.rank, ones)
         return jax.lax.conv_general_dilated(
-            spread, self.pointwise_kernel.value, (1,) * self.rank, "VALID",
+            spread, self.pointwise_kernel.value, ones, "VALID",
             dimension_numbers=dimension_numbers(self.rank, self.data_format))
 
     def get_config(self) -> dict:

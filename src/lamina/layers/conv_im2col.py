@@ -33,9 +33,18 @@ def usable(input_shape, kernel_shape, strides, dilation, data_format: str, group
 def convolve(x, kernel, strides, padding, dilation):
     """`lax.conv_general_dilated` for NHWC-like `x` and a (*k, in, out) kernel; `padding` is a
     list of (low, high) pairs per spatial axis."""
-    rank = kernel.ndim - 2
+    windows, out = shifted_windows(x, kernel.shape[:-2], strides, padding, dilation)
+    patches = jnp.concatenate(windows, axis=-1)
+    flat = patches.reshape(-1, patches.shape[-1]) @ kernel.reshape(-1, kernel.shape[-1])
+    return flat.reshape(x.shape[0], *out, kernel.shape[-1])
+
+
+def shifted_windows(x, sizes, strides, padding, dilation) -> tuple[list, list[int]]:
+    """The input window under each kernel offset (row-major over `sizes`), each shaped like
+    the output with `x`'s channels, and the output's spatial sizes: a convolution is
+    sum over offsets of window(offset) . kernel[offset]."""
+    rank = len(sizes)
     x = jnp.pad(x, [(0, 0), *padding, (0, 0)])
-    sizes = kernel.shape[:rank]
     out = [(x.shape[1 + a] - (sizes[a] - 1) * dilation[a] - 1) // strides[a] + 1
            for a in range(rank)]
     windows = []
@@ -45,9 +54,7 @@ def convolve(x, kernel, strides, padding, dilation):
             start = o * dilation[a]
             index.append(slice(start, start + (out[a] - 1) * strides[a] + 1, strides[a]))
         windows.append(x[tuple(index)])
-    patches = jnp.concatenate(windows, axis=-1)
-    flat = patches.reshape(-1, patches.shape[-1]) @ kernel.reshape(-1, kernel.shape[-1])
-    return flat.reshape(x.shape[0], *out, kernel.shape[-1])
+    return windows, out
 
 
 def explicit_padding(padding: str, input_spatial, sizes, strides, dilation) -> list:
