@@ -41,7 +41,6 @@ I25 = "issue 25 (ecosystem: TensorBoard, export, wrappers, docs)"
 LEFT_OUT: dict[str, str] = {
     "src": "Keras's implementation package (keras.src), not public API",
     "distillation": "no open issue yet: Keras's knowledge-distillation API (Distiller, ...)",
-    "Quantizer": I24 + ": top-level alias of quantizers.Quantizer, not yet exported",
     "dtype_policies.GPTQDTypePolicy": GPTQ_AWQ, "dtype_policies.AWQDTypePolicy": GPTQ_AWQ,
     "quantizers.GPTQConfig": GPTQ_AWQ, "quantizers.AWQConfig": GPTQ_AWQ,
     "legacy.*": I23, "utils.legacy": I23, "saving.KerasFileEditor": I23,

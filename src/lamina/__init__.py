@@ -41,6 +41,7 @@ from lamina.losses import Loss  # noqa: E402
 from lamina.metrics import Metric  # noqa: E402
 from lamina.models import Model, Sequential  # noqa: E402
 from lamina.models.function import Function  # noqa: E402
+from lamina.quantizers import Quantizer  # noqa: E402
 from lamina.regularizers import Regularizer  # noqa: E402
 from lamina.scopes import (RematScope, StatelessScope, SymbolicScope, device,  # noqa: E402
                            name_scope, remat)
@@ -76,4 +77,5 @@ __all__ = ["Constraint", "Function", "Initializer", "Input", "InputSpec", "Keras
            "callbacks", "config", "constraints", "datasets", "errors", "initializers", "layers",
            "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
            "regularizers", "saving", "utils", "visualization", "wrappers", "export",
-           "dtype_policies", "mixed_precision", "quantizers", "DTypePolicy", "FloatDTypePolicy"]
+           "dtype_policies", "mixed_precision", "quantizers", "DTypePolicy", "FloatDTypePolicy",
+           "Quantizer"]

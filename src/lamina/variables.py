@@ -97,6 +97,7 @@ class Variable:
         self.synchronization = synchronization or "none"
         self.regularizer = regularizer
         self.constraint = constraint
+        self._overwrite_with_gradient = False
 
     @property
     def _value(self) -> jax.Array:
@@ -116,6 +117,18 @@ class Variable:
     def trainable(self, value: bool) -> None:
         self._trainable = bool(value)
         tracking_changed()
+
+    @property
+    def overwrite_with_gradient(self) -> bool:
+        """Whether the optimizer sets this variable to its gradient instead of updating it
+        (float8 training computes its new scales and amax histories as gradients)."""
+        return self._overwrite_with_gradient
+
+    @overwrite_with_gradient.setter
+    def overwrite_with_gradient(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"`overwrite_with_gradient` must be a boolean. Received: {value}")
+        self._overwrite_with_gradient = value
 
     # -- reading -------------------------------------------------------------------------
     @property

@@ -8,6 +8,7 @@ from lamina.dtype_policies.dtype_policy_map import DTypePolicyMap
 from lamina.dtype_policies.quantized import (QUANTIZATION_MODES, Int4DTypePolicy,
                                              QuantizedDTypePolicy, QuantizedFloat8DTypePolicy,
                                              get_quantized_policy)
+from lamina.saving.class_lookup import lookup_class
 
 _QUANTIZED = (QuantizedDTypePolicy, QuantizedFloat8DTypePolicy, Int4DTypePolicy)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in (DTypePolicy, FloatDTypePolicy,
@@ -29,15 +30,10 @@ def deserialize(config, custom_objects: dict | None = None) -> DTypePolicy:
     """The policy a `serialize` dict (or a bare class name) describes."""
     if isinstance(config, str):
         config = {"class_name": config, "config": {}}
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError("Could not interpret serialized DTypePolicy. Expected a dict with "
-                         f"'class_name' and 'config'. Received: config={config!r}")
     objects = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
-    cls = objects.get(config.get("registered_name") or "") or objects.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown dtype policy class '{config['class_name']}'. Known: "
-                         f"{sorted(objects)}. Pass it in `custom_objects` if it is your own.")
-    inner = dict(config.get("config") or {})
+    cls, inner = lookup_class(config, objects, what="DTypePolicy", kind="dtype policy",
+                              known=sorted(objects),
+                              fix="Pass it in `custom_objects` if it is your own.")
     if cls is DTypePolicyMap:
         return cls.from_config(inner, custom_objects)
     return cls.from_config(inner)

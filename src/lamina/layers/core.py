@@ -11,6 +11,7 @@ from lamina.layers.input_spec import InputSpec
 from lamina.layers.weight_args import dense_like_config, set_dense_like_args
 from lamina.layers.lambda_layer import Lambda
 from lamina.layers.quantized import QuantizableMixin
+from lamina.layers.quantized import float8 as _float8
 from lamina.layers.quantized import int4 as _int4
 from lamina.layers.quantized import int8 as _int8
 
@@ -21,7 +22,7 @@ class Dense(QuantizableMixin, Layer):
     """`activation(inputs @ kernel + bias)` over the last axis of the inputs."""
 
     supports_masking = True
-    _quantized_modes = {"int8": _int8.DENSE, "int4": _int4.DENSE}
+    _quantized_modes = {"int8": _int8.DENSE, "int4": _int4.DENSE, "float8": _float8.DENSE}
 
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -47,7 +48,7 @@ class Dense(QuantizableMixin, Layer):
                                     f"build. Received: input_shape={input_shape}")
         if self.quantization_mode:
             self._quantized_build((input_dim, self.units))
-        else:
+        if self._builds_float_weight():
             self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
                                           initializer=self.kernel_initializer,
                                           regularizer=self.kernel_regularizer,
@@ -60,9 +61,9 @@ class Dense(QuantizableMixin, Layer):
                                         constraint=self.bias_constraint)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         if self.quantization_mode:
-            return self._quantized_call(inputs)
+            return self._quantized_call(inputs, training=training)
         outputs = jnp.matmul(inputs, self.kernel.value)
         if self.bias is not None:
             outputs = outputs + self.bias.value

@@ -100,6 +100,7 @@ class LayerTrackingMixin:
                        path=_in_name_scope(f"{self.path}/{name}"),
                        regularizer=regularizers.get(regularizer),
                        constraint=constraints.get(constraint))
+        var.overwrite_with_gradient = overwrite_with_gradient
         self._track_variable(var)
         return var
 

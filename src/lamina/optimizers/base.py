@@ -24,6 +24,7 @@ from lamina.optimizers import ema_accumulation as ema_acc
 from lamina.optimizers.clipping import clip_by_global_norm, clip_by_norm
 from lamina.optimizers import schedules
 from lamina.optimizers.keras_api import OptimizerKerasAPI
+from lamina.optimizers.overwrite import without_overwritten_slots
 from lamina.optimizers.hyperparam_checks import check_clipping
 
 Params = list
@@ -234,7 +235,13 @@ class Optimizer(OptimizerKerasAPI):
         if not _is_schedule(self._learning_rate):
             head.append(state["learning_rate"])
         extras = [v for key in ("ema", "accum") for v in state.get(key, [])]
-        return head + extras + self._keras_slots(state["slots"])
+        return head + extras + self._listed_slots(self._keras_slots(state["slots"]),
+                                                  state["slots"])
+
+    def _listed_slots(self, items: list, slots) -> list:
+        """The slots Keras lists: none for `overwrite_with_gradient` variables."""
+        return without_overwritten_slots(items, slots, self._keras_slots,
+                                         getattr(self, "_overwrite_flags", None))
 
     def load_keras_variables(self, state: dict, values: Sequence) -> dict:
         """`state` with its arrays replaced by `values`, given in `keras_variables`'s order."""
@@ -243,7 +250,8 @@ class Optimizer(OptimizerKerasAPI):
         extra_keys = [key for key in ("ema", "accum") if key in state]
         leaves, treedef = jax.tree.flatten(([state[key] for key in extra_keys], state["slots"]))
         extra_index, slot_index = jax.tree.unflatten(treedef, range(len(leaves)))
-        positions = [i for group in extra_index for i in group] + self._keras_slots(slot_index)
+        positions = [i for group in extra_index for i in group] + self._listed_slots(
+            self._keras_slots(slot_index), state["slots"])
         if len(values) != 1 + has_lr + len(positions):
             raise errors.ConfigError(
                 f"Optimizer '{self.name}' has {1 + has_lr + len(positions)} variables but "

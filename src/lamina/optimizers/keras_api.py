@@ -12,6 +12,7 @@ from typing import Sequence
 
 import jax
 
+from lamina.optimizers.overwrite import overwrite_flags, update_with_overwrites
 from lamina.variables import Variable, current_values
 
 
@@ -23,6 +24,7 @@ class OptimizerKerasAPI:
         """Create the optimizer's state for these (trainable) variables."""
         variables = list(variables)
         self.set_variable_paths([getattr(v, "path", "") for v in variables])
+        self.set_overwrite_flags(variables)
         with jax.ensure_compile_time_eval():  # concrete even when first built inside a step
             state = self.init([v._value if isinstance(v, Variable) else v for v in variables])
         self._built_for = [id(v) for v in variables]
@@ -34,6 +36,14 @@ class OptimizerKerasAPI:
     def set_variable_paths(self, paths: Sequence[str]) -> None:
         """The paths of the variables the state is for (some rules choose by path: Muon)."""
         self._variable_paths = list(paths)
+
+    def set_overwrite_flags(self, variables: Sequence) -> None:
+        """Note which variables take their gradient as their new value (float8 scales): the
+        update leaves them out and Keras's variable list has no slots for them."""
+        self._overwrite_flags = overwrite_flags(variables)
+        inner = getattr(self, "inner_optimizer", None)  # a LossScaleOptimizer's
+        if inner is not None:
+            inner.set_overwrite_flags(variables)
 
     def _variable_path(self, index: int) -> str:
         paths = getattr(self, "_variable_paths", None) or []
@@ -60,7 +70,10 @@ class OptimizerKerasAPI:
                              f"`optimizer.variables`); received {len(given)}.")
         params = [v.value if isinstance(v, Variable) else v for v in trainable_variables]
         state = self.load_keras_variables(self._state_template, given)
-        new_params, new_state = self.update(list(grads), state, params)
+        flags = overwrite_flags(trainable_variables)
+        if not any(flags) and len(params) == len(getattr(self, "_overwrite_flags", ())):
+            flags = self._overwrite_flags  # values given: the flags of the built-for variables
+        new_params, new_state = update_with_overwrites(self.update, flags, grads, state, params)
         return list(new_params), self.keras_variables(new_state)
 
     def apply(self, grads, trainable_variables=None) -> None:

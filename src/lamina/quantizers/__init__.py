@@ -15,6 +15,7 @@ from lamina.quantizers.quantizers import (AbsMaxQuantizer, Quantizer, abs_max_qu
                                           compute_float8_amax_history, compute_float8_scale,
                                           dequantize_with_sz_map, pack_int4,
                                           quantize_and_dequantize, unpack_int4)
+from lamina.saving.class_lookup import lookup_class
 
 _ALL = (Quantizer, AbsMaxQuantizer, QuantizationConfig, Int8QuantizationConfig,
         Int4QuantizationConfig, Float8QuantizationConfig)
@@ -39,15 +40,10 @@ def deserialize(config, custom_objects: dict | None = None):
     """The quantizer or config a `serialize` dict describes (None stays None)."""
     if config is None:
         return None
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError("Could not interpret serialized quantizer. Expected a dict with "
-                         f"'class_name' and 'config'. Received: config={config!r}")
-    objects = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
-    cls = objects.get(config.get("registered_name") or "") or objects.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown quantizer class '{config['class_name']}'. Known: "
-                         f"{sorted(ALL_OBJECTS_DICT)}. Pass it in `custom_objects`.")
-    inner = dict(config.get("config") or {})
+    cls, inner = lookup_class(config, {**ALL_OBJECTS_DICT, **(custom_objects or {})},
+                              what="quantizer", kind="quantizer",
+                              known=sorted(ALL_OBJECTS_DICT),
+                              fix="Pass it in `custom_objects`.")
     if "value_range" in inner:  # JSON turned the tuple into a list
         inner["value_range"] = tuple(inner["value_range"])
     return cls.from_config(inner)

@@ -140,6 +140,7 @@ def restore_optimizer_values(model, values: list, source: str) -> bool:
     if optimizer is None or not values:
         return False
     trainable = current_values(model.trainable_weights)
+    optimizer.set_overwrite_flags(model.trainable_weights)  # float8: Keras's slot list
     state = optimizer.init(trainable)
     expected = len(optimizer.keras_variables(state))
     if len(values) != expected:

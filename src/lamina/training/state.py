@@ -48,6 +48,7 @@ def from_model(model, optimizer=None, metrics=()) -> TrainState:
     opt = None
     if optimizer is not None:
         optimizer.set_variable_paths([v.path for v in model.trainable_weights])  # Muon's choice
+        optimizer.set_overwrite_flags(model.trainable_weights)  # float8: Keras's slot list
         opt = model._optimizer_state
         if opt is None or not _same_structure(opt, optimizer, trainable):
             opt = optimizer.init(trainable)

@@ -38,9 +38,11 @@ def make_forward(model) -> Callable:
 def make_train_step(model, loss_fn, optimizer, metrics, weighted) -> Callable[[TrainState, Batch], TrainState]:
     """One optimisation step: forward, loss, gradients, optimizer update, metric update."""
     from lamina.optimizers.loss_scale_optimizer import scale_loss_in_step
+    from lamina.optimizers.overwrite import overwrite_flags, update_with_overwrites
 
     forward = make_forward(model)
     constraints = [v.constraint for v in model.trainable_weights]
+    overwrites = overwrite_flags(model.trainable_weights)  # float8 scales: set to their grads
 
     def train_step(state: TrainState, batch: Batch) -> TrainState:
         x, y, sample_weight, mask = batch
@@ -53,7 +55,8 @@ def make_train_step(model, loss_fn, optimizer, metrics, weighted) -> Callable[[T
 
         (_, (loss, y_pred, new_frozen)), grads = jax.value_and_grad(loss_of, has_aux=True)(
             state.trainable)
-        params, opt = optimizer.update(grads, state.opt, state.trainable)
+        params, opt = update_with_overwrites(optimizer.update, overwrites, grads, state.opt,
+                                             state.trainable)
         params = [c(p) if c is not None else p for c, p in zip(constraints, params)]
         state = state._replace(trainable=params, non_trainable=new_frozen, opt=opt, rng=rng)
         return update_metrics(state, metrics, weighted, loss, y, y_pred, sample_weight, mask)

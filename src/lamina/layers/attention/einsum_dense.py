@@ -11,6 +11,7 @@ from lamina.layers.attention.einsum_spec import analyze_einsum
 from lamina.layers.base import KerasTensor, Layer
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.quantized import QuantizableMixin
+from lamina.layers.quantized import float8 as _float8
 from lamina.layers.quantized import int4 as _int4
 from lamina.layers.quantized import int8 as _int8
 from lamina.layers.weight_args import set_dense_like_args
@@ -22,7 +23,8 @@ class EinsumDense(QuantizableMixin, Layer):
     """`activation(einsum(equation, inputs, kernel) + bias)`, e.g. `"abc,cd->abd"` for a Dense
     over the last axis of a sequence, or `"abc,cde->abde"` for per-head projections."""
 
-    _quantized_modes = {"int8": _int8.EINSUM_DENSE, "int4": _int4.EINSUM_DENSE}
+    _quantized_modes = {"int8": _int8.EINSUM_DENSE, "int4": _int4.EINSUM_DENSE,
+                        "float8": _float8.EINSUM_DENSE}
 
     def __init__(self, equation: str, output_shape, activation=None, bias_axes: str | None = None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -63,7 +65,7 @@ class EinsumDense(QuantizableMixin, Layer):
         self.input_spec = InputSpec(ndim=len(input_shape))
         if self.quantization_mode:
             self._quantized_build(tuple(shapes.kernel_shape))
-        else:
+        if self._builds_float_weight():
             self.kernel = self.add_weight(
                 name="kernel", shape=tuple(shapes.kernel_shape),
                 initializer=self._kernel_initializer_for(shapes.input_axes,
@@ -78,7 +80,7 @@ class EinsumDense(QuantizableMixin, Layer):
 
     def call(self, inputs, training=None):
         if self.quantization_mode:
-            return self._quantized_call(inputs)
+            return self._quantized_call(inputs, training=training)
         x = jnp.einsum(self.equation, inputs, self.kernel.value)
         if self.bias is not None:
             x = x + self.bias.value

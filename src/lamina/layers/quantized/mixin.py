@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import warnings
 
-from lamina.quantizers.quantization_config import (QUANTIZATION_MODES,
-                                                   validate_and_resolve_config)
+from lamina.quantizers.quantization_config import validate_and_resolve_config
 from lamina.variables import Variable, tracking_changed
 
 
@@ -59,12 +58,17 @@ class QuantizableMixin:
                 "'mixed_bfloat16' or 'mixed_float16' before calling `quantize()`.")
 
     def _scheme(self, mode: str):
-        if mode not in self._quantized_modes:
+        if mode not in self._quantized_modes:  # Keras's text: the modes this layer has
             raise NotImplementedError(f"Invalid quantization mode. Expected one of "
-                                      f"{QUANTIZATION_MODES}. Received: quantization_mode="
-                                      f"{mode}. {type(self).__name__} in lamina supports "
-                                      f"{sorted(self._quantized_modes)}.")
+                                      f"{tuple(self._quantized_modes)}. Received: "
+                                      f"quantization_mode={mode}")
         return self._quantized_modes[mode]
+
+    def _builds_float_weight(self) -> bool:
+        """Whether `build` creates the float weight: unquantized, or a mode that trains it
+        (float8; its quantized variables come first, as in Keras)."""
+        mode = self.quantization_mode
+        return not mode or self._scheme(mode).keeps_float_weight
 
     def _quantized_build(self, shape: tuple) -> None:
         """Create the quantized variables (for a float weight of `shape`) of a layer built

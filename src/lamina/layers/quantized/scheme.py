@@ -19,13 +19,15 @@ class QuantizedScheme:
     """`build(layer, shape, config)` creates the quantized variables for a float weight of
     `shape`; `quantize(layer, config)` converts the built float weight; `call(layer, inputs)`
     is the forward pass; `saved` lists attribute names in Keras's file order;
-    `policy_mode(config)` is the mode part of the dtype policy name ("int4/128")."""
+    `policy_mode(config)` is the mode part of the dtype policy name ("int4/128");
+    `keeps_float_weight`: the layer still creates (and trains) its float weight (float8)."""
 
     build: Callable
     quantize: Callable
     call: Callable
     saved: tuple
     policy_mode: Callable = config_mode
+    keeps_float_weight: bool = False
 
 
 def product_with_float_grad(forward: Callable, backward: Callable, inputs, kernel, scale):
