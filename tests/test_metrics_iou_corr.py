@@ -118,7 +118,8 @@ def test_iou_state_is_keras_total_cm_and_resets():
         metric.update_state([0, 1, 2, 2], [0, 2, 2, 1])
     assert [(v.name, tuple(v.shape), v.dtype) for v in ours.variables] == [
         (v.name, tuple(v.shape), v.dtype) for v in theirs.variables]
-    assert ours.total_cm.path == "io_u/total_confusion_matrix"
+    assert ours.total_cm.path == f"{ours.name}/total_confusion_matrix"  # io_u, io_u_1, ...
+    assert ours.name.startswith("io_u")
     np.testing.assert_array_equal(ours.total_cm.numpy(), theirs.total_cm.numpy())
     ours.reset_state()
     assert not ours.total_cm.numpy().any() and float(ours.result()) == 0.0

@@ -169,11 +169,13 @@ def all_cases() -> list[Case]:
     from bad_inputs import (
         cases_callbacks,
         cases_data,
+        cases_embedding,
         cases_layers,
         cases_misc,
         cases_optimizers,
         cases_saving,
     )
 
-    return [*cases_data.CASES, *cases_layers.CASES, *cases_optimizers.CASES,
-            *cases_callbacks.CASES, *cases_saving.CASES, *cases_misc.CASES]
+    return [*cases_data.CASES, *cases_embedding.CASES, *cases_layers.CASES,
+            *cases_optimizers.CASES, *cases_callbacks.CASES, *cases_saving.CASES,
+            *cases_misc.CASES]

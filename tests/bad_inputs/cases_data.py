@@ -42,6 +42,17 @@ def _compile(**kwargs):
     return call
 
 
+def _compile_two(**kwargs):
+    """compile() a model with two outputs, 'a' and 'b'."""
+    def call(w):
+        K = w.K
+        inputs = K.Input((4,))
+        model = K.Model(inputs, [K.layers.Dense(1, name="a")(inputs),
+                                 K.layers.Dense(2, name="b")(inputs)])
+        return model.compile(**{"optimizer": "sgd", "loss": "mse", **kwargs})
+    return call
+
+
 COMPILE = [
     case("compile optimizer unknown name", _compile(optimizer="adamx"), ValueError, "adamx"),
     case("compile optimizer is a number", _compile(optimizer=3), ValueError, "optimizer.*3"),
@@ -56,6 +67,17 @@ COMPILE = [
     case("compile steps_per_execution=-2", _compile(steps_per_execution=-2), ValueError,
          "steps_per_execution=-2", keras_differs=ACCEPTS),
     case("compile unknown keyword", _compile(lossses="mse"), TypeError, "lossses"),
+    case("compile metrics=['crossentropy']", _compile(metrics=["crossentropy"]), ValueError,
+         "Could not interpret metric identifier: crossentropy", keras_differs=LATER),
+    case("compile metrics=['ce']", _compile(metrics=["ce"]), ValueError,
+         "Could not interpret metric identifier: ce", keras_differs=LATER),
+    case("compile two outputs, flat weighted_metrics", _compile_two(weighted_metrics=["mae"]),
+         ValueError, r"weighted_metrics=\['mae'\]", keras_differs=LATER),
+    case("compile two outputs, flat metrics", _compile_two(metrics=["mae"]), ValueError,
+         r"metrics=\['mae'\]", keras_differs=LATER),
+    case("compile two outputs, metrics=['crossentropy'] per output",
+         _compile_two(metrics={"b": ["crossentropy"]}), ValueError, "crossentropy",
+         keras_differs=LATER),
 ]
 
 FIT_ARGS = [

@@ -130,4 +130,17 @@ INPUT_RANKS = [
          ValueError, r"\(2, 4, 2\)"),
 ]
 
-CASES = [*CONSTRUCTORS, *INPUT_RANKS]
+NAMES = [  # Keras's Operation checks the name: a string without '/'
+    case("Dense name=5", _new("Dense", 3, name=5), ValueError,
+         r"name.*must be a string.*name=5 \(of type <class 'int'>\)", _ok("Dense", 3, name="d5")),
+    case("Dense name=b'x'", _new("Dense", 3, name=b"x"), ValueError,
+         r"must be a string.*name=b'x'", _ok("Dense", 3)),
+    case("Dense name with a slash", _new("Dense", 3, name="a/b"), ValueError,
+         "cannot contain character `/`.*name=a/b", _ok("Dense", 3, name="a_b")),
+    case("Input name=5", lambda w: w.K.Input((3,), name=5), ValueError, "name=5",
+         lambda w: w.K.Input((3,), name="five")),
+    case("Sequential name=1.5", lambda w: w.K.Sequential(name=1.5), ValueError, r"name=1\.5",
+         lambda w: w.K.Sequential(name="seq")),
+]
+
+CASES = [*CONSTRUCTORS, *INPUT_RANKS, *NAMES]

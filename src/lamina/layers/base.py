@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 from lamina import config
 from lamina.layers.input_spec import InputSpec, shape_str
-from lamina.layers import auto_config, call_context
+from lamina.layers import auto_config, call_context, naming
 from lamina.layers.dtype_handling import LayerDTypeMixin
 from lamina.layers.layer_losses import LayerLossesMixin, collect_losses  # noqa: F401
 from lamina.layers.layer_saving import LayerSavingMixin
@@ -116,7 +116,7 @@ class Layer(LayerTrackingMixin, LayerLossesMixin, LayerSavingMixin, StatelessCal
                             f"{sorted(unknown)}")
         self._init_tracking(trainable)
         self._inbound_nodes: list = []  # graph nodes: one per symbolic call (models/graph.py)
-        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.name = naming.check_layer_name(name) or unique_name(to_snake_case(type(self).__name__))
         self._init_dtype_policy(dtype, autocast)
         self.built = False
         self.input_spec: InputSpec | None = None

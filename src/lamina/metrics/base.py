@@ -17,8 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina import config
-from lamina._catalog import snake_case
 from lamina.losses.arrays import Array
+from lamina.metrics.naming import default_name
 from lamina.variables import Variable, bind, capture_assignments, current_values
 
 State = Any  # a pytree of jax arrays
@@ -31,7 +31,7 @@ class Metric:
     direction: str | None = None  # 'up' or 'down': which way is better, for callbacks
 
     def __init__(self, name: str | None = None, dtype: Any = None):
-        self.name = name or snake_case(type(self).__name__)
+        self.name = name or default_name(type(self))
         self.dtype = jnp.dtype(dtype or config.floatx()).name
         self._own_variables: list[Variable] = []
         self._initial_values: list = []

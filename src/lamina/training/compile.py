@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from lamina import errors, losses, metrics as metrics_module
+from lamina.training.compile_metrics import keras_log_names
 from lamina.training.outputs import (
     OutputLosses,
     per_output,
@@ -44,6 +45,11 @@ class CompileConfig:
             y_pred = np.zeros((1, *output_shape[1:]))
             identifiers = self.metric_identifiers + self.weighted_metric_identifiers
             self.metrics = [metrics_module.get(m, y_true, y_pred) for m in identifiers]
+            names = keras_log_names([getattr(m, "name", "") for m in self.metrics],
+                                    self.sample_weighted)
+            for metric, name in zip(self.metrics, names):
+                if metric is not None and metric.name != name:  # logs are keyed by name
+                    metric.name = name
         return self.metrics
 
     @property
@@ -89,13 +95,26 @@ def make_compile_config(optimizer, loss, metrics, loss_weights, run_eagerly, jit
         raise errors.ConfigError(f"steps_per_execution must be a positive integer or 'auto'. "
                                  f"Received: steps_per_execution={steps_per_execution!r}")
     resolved_loss = None if loss is None else losses.get(loss)
-    for m in metrics + weighted_metrics:  # unknown names fail now, not at the first fit
-        if isinstance(m, str) and m not in ("accuracy", "acc", "crossentropy", "ce"):
-            metrics_module.get(m)
+    check_metric_names(metrics + weighted_metrics)
     from lamina import optimizers  # lazily: optax is not needed until a model is compiled
 
     return CompileConfig(optimizers.get(optimizer), resolved_loss, metrics, weighted_metrics,
                          loss_weights, steps_per_execution, bool(run_eagerly), jit_compile)
+
+
+def check_metric_names(identifiers: list) -> None:
+    """Fail at compile, not at the first fit, on a metric name that does not resolve. Keras
+    3 does not resolve 'crossentropy' / 'ce' as metrics (only as losses): its error, early."""
+    for m in identifiers:
+        if isinstance(m, (list, tuple)):  # one output's list
+            check_metric_names(list(m))
+        elif isinstance(m, str) and m.lower() in ("crossentropy", "ce"):
+            raise errors.ConfigError(
+                f"Could not interpret metric identifier: {m}. Name the crossentropy, e.g. "
+                "metrics=['binary_crossentropy'] (or 'categorical_crossentropy', "
+                "'sparse_categorical_crossentropy').")
+        elif isinstance(m, str) and m.lower() not in ("accuracy", "acc"):
+            metrics_module.get(m)
 
 
 def loss_kind(loss) -> str | None:
@@ -190,5 +209,6 @@ def _multi_output_config(optimizer, loss, metrics, loss_weights, run_eagerly, ji
     config.loss = None if loss is None else OutputLosses.from_spec(loss, loss_weights, names)
     config.metric_identifiers = per_output(metrics, names, "metrics")
     config.weighted_metric_identifiers = per_output(weighted_metrics, names, "weighted_metrics")
+    check_metric_names(config.metric_identifiers + config.weighted_metric_identifiers)
     config.loss_weights, config.output_names = loss_weights, list(names)
     return config

@@ -23,3 +23,21 @@ class CompileMetrics(Metric):
 
     def result_from(self, state: list) -> dict:
         return {m.name: m.result_from(s) for m, s in zip(self.metrics, state)}
+
+
+def keras_log_names(names: list[str], weighted: list[bool]) -> list[str]:
+    """The names Keras 3's `CompileMetrics.result` logs metrics under: a repeated name gets
+    `_1`, `_2`, ...; a weighted metric repeating a name is `weighted_<name>` (then numbered),
+    so `metrics=['mae'], weighted_metrics=['mae']` logs 'mae' and 'weighted_mae'."""
+    counters: dict[str, int] = {}
+    result = []
+    for name, is_weighted in zip(names, weighted):
+        if name in counters and is_weighted:
+            name = f"weighted_{name}"
+        if name in counters:
+            counters[name] += 1
+            name = f"{name}_{counters[name] - 1}"
+        else:
+            counters[name] = 1
+        result.append(name)
+    return result

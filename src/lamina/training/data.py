@@ -56,6 +56,7 @@ class IterableData:
     shuffle: bool = False  # the batch order of a PyDataset, as fit(shuffle=True) asks
     host_stage: Callable | None = None  # as ArrayData's
     class_weight: dict | None = None  # per-class weights of the targets (tf.data, PyDataset)
+    check_x: Callable | None = None  # host checks of each batch's x (Embedding id ranges)
 
     def __post_init__(self) -> None:
         if self.class_weight is not None:
@@ -67,6 +68,8 @@ class IterableData:
         an epoch reads: training/adapters/epochs.py), x through the host stage if any."""
         limits = [n for n in (self.steps, step_limit) if n is not None]
         for x, y, w in self.source.epoch(min(limits) if limits else None, self._unpack):
+            if self.check_x is not None and self.host_stage is None:
+                self.check_x(x)
             yield (x if self.host_stage is None else self.host_stage(x)), y, w
 
     def peek(self) -> ArrayData:

@@ -1,12 +1,13 @@
-"""Host checks on in-memory data, run once per array before the first step.
+"""Host checks on data: in-memory arrays once before the first step, batches as they come.
 
 - Non-finite values: a NaN or inf in `x`, `y` or `sample_weight` turns the loss and then
   every weight into NaN, silently. Each float array is summed (one pass, no temporary); only
   when the sum is not finite are the bad values counted. `config.set_check_finite(False)`
   turns the check off.
-- Index ranges: an `Embedding` reading a model input directly would, compiled, gather out of
-  its table (NaN or clamped rows). The ids are checked on the host instead, with the error the
-  layer raises when called eagerly.
+- Index ranges: an `Embedding` reading a model input directly (also inside a nested or
+  subclassed model) would, compiled, gather out of its table (clamped rows). The ids are
+  checked on the host instead, with the error the layer raises when called eagerly: arrays
+  once, generator / dataset batches one by one as they arrive.
 """
 
 from __future__ import annotations
@@ -55,34 +56,24 @@ def check_single_input(model, x) -> None:
                                "per array.")
 
 
-def index_layers(model) -> list[tuple[int, object]]:
-    """(input position, layer) for every Embedding reading a model input directly."""
-    from lamina.layers.embedding import Embedding
+def index_layers(model, x=None) -> list[tuple[int, object]]:
+    """(input position, layer) for every Embedding reading a model input directly, nested
+    models included (training/index_readers.py); `x` lets a subclassed model be traced."""
+    from lamina.training.index_readers import index_readers
 
-    nodes_by_depth = getattr(model, "_nodes_by_depth", None)
-    inputs = getattr(model, "_graph_inputs", None) or getattr(model, "_inputs", None)
-    if not nodes_by_depth or not inputs:
-        return []
-    positions = {id(tensor): i for i, tensor in enumerate(inputs)}
-    found = []
-    for nodes in nodes_by_depth.values():
-        for node in nodes:
-            tensors = node.input_tensors
-            if isinstance(node.layer, Embedding) and len(tensors) == 1 and \
-                    id(tensors[0]) in positions:
-                found.append((positions[id(tensors[0])], node.layer))
-    return found
+    return index_readers(model, x)
 
 
 def check_index_inputs(model, x) -> None:
     """Raise the layer's ValueError when an Embedding fed by a model input gets ids outside
-    [0, input_dim) (host arrays only)."""
-    pairs = index_layers(model)
+    [0, input_dim) (host arrays: in-memory data, or each batch of a generator / dataset)."""
+    pairs = index_layers(model, x)
     if not pairs:
         return
-    values = model._flatten_inputs(x) if hasattr(model, "_flatten_inputs") else [x]
+    values = model._flatten_inputs(x) if hasattr(model, "_flatten_inputs") else \
+        jax.tree_util.tree_leaves(x)
     for position, layer in pairs:
-        ids = values[position]
+        ids = values[position] if position < len(values) else None
         if isinstance(ids, np.ndarray) and ids.dtype.kind in "iuf":
             layer._check_ids(ids)
 

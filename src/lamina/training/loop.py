@@ -54,7 +54,8 @@ def prepare_data(model, x, y, sample_weight=None, class_weight=None, steps=None,
                     f"When x is a generator, dataset or PyDataset, {name} must be None: the "
                     f"source yields (x, y) or (x, y, sample_weight) tuples itself. Received: "
                     f"{name} of type {type(value).__name__}.")
-        return data_module.IterableData(x, steps, bool(shuffle), stage, class_weight)
+        return data_module.IterableData(x, steps, bool(shuffle), stage, class_weight,
+                                        functools.partial(data_checks.check_index_inputs, model))
     if class_weight is not None and sample_weight is not None:
         raise errors.ConfigError("You cannot pass class_weight and sample_weight at the same "
                                  "time (as in Keras). Fold the class weights into sample_weight.")
