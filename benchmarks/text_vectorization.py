@@ -86,6 +86,7 @@ def main() -> None:
         return child(args.child, args.reviews)
     present = [c for c, python in CONTENDERS.items() if python.exists()]
     results = {c: [] for c in present}
+    load_before = os.getloadavg()[0]
     for _ in range(args.reps):
         for contender in present:
             results[contender].append(run_child(contender, args.reviews))
@@ -100,7 +101,10 @@ def main() -> None:
         lines.append(f"| {contender} | {med[contender]['adapt_s']:.2f} | "
                      f"{med[contender]['call_s']:.2f} | {ratio} |")
     same = len({(r[0]["indices"], r[0]["vocabulary"]) for r in results.values()}) == 1
-    lines += ["", f"Same vocabulary and indices in every contender: {'yes' if same else 'NO'}."]
+    lines += ["", f"Same vocabulary and indices in every contender: {'yes' if same else 'NO'}.",
+              "", f"{os.cpu_count()} CPUs; 1-minute load average {load_before:.2f} before the "
+              f"runs, {os.getloadavg()[0]:.2f} after (other work on the machine slows both "
+              "contenders; compare ratios, not seconds)."]
     text = "\n".join(lines) + "\n"
     print(text)
     (HERE / "RESULTS-text.md").write_text(text)

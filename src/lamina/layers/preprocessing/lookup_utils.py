@@ -3,6 +3,7 @@ batch iteration, Keras's vocabulary order and IDF formula, and the categorical e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
@@ -85,6 +86,18 @@ def inverse_document_frequency(document_counts: np.ndarray, num_documents: int) 
         np.float32)
 
 
+def padded_rows(values: np.ndarray, lengths: np.ndarray, width: int, fill) -> np.ndarray:
+    """(rows, width) array of ragged rows given flat (`lengths[i]` values for row i): each
+    row's first `width` values, then `fill`."""
+    out = np.full((len(lengths), width), fill, values.dtype)
+    if lengths.max(initial=0) > width:  # keep each row's first `width` values
+        starts = np.cumsum(lengths) - lengths
+        values = values[np.arange(len(values)) - np.repeat(starts, lengths) < width]
+        lengths = np.minimum(lengths, width)
+    out[np.arange(width) < lengths[:, None]] = values
+    return out
+
+
 def encode(lookups: np.ndarray, output_mode: str, depth: int,
            idf_weights: np.ndarray | None = None) -> np.ndarray:
     """Keras's one_hot / multi_hot / count / tf_idf encodings of indices; indices outside
@@ -93,7 +106,8 @@ def encode(lookups: np.ndarray, output_mode: str, depth: int,
         if lookups.ndim > 1 and lookups.shape[-1] == 1:
             lookups = lookups[..., 0]
         return (lookups[..., None] == np.arange(depth)).astype(np.int32)
-    rows = lookups.reshape(-1, lookups.shape[-1]) if lookups.ndim else lookups.reshape(1, 1)
+    rows = lookups.reshape(math.prod(lookups.shape[:-1]), lookups.shape[-1]) if lookups.ndim \
+        else lookups.reshape(1, 1)
     valid = (rows >= 0) & (rows < depth)
     row_ids = np.broadcast_to(np.arange(len(rows))[:, None], rows.shape)
     counts = np.zeros((len(rows), depth), np.int32)
@@ -104,3 +118,14 @@ def encode(lookups: np.ndarray, output_mode: str, depth: int,
     if output_mode == "count":
         return counts
     return counts.astype(np.float32) * idf_weights
+
+
+class TableWithDefault(dict):
+    """A copy of a lookup table whose missing keys read as `default` (without being added)."""
+
+    def __init__(self, table: dict, default: int):
+        super().__init__(table)
+        self.default = default
+
+    def __missing__(self, key) -> int:
+        return self.default

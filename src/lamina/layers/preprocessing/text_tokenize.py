@@ -1,17 +1,20 @@
-"""Keras's text standardization and whitespace splitting, fast on whole batches.
+"""Keras's text standardization and whitespace splitting on Python strings, plus the small
+text helpers of TextVectorization's exact path (n-grams, decoding, the column of texts).
 
-TextVectorization's default path (`lower_and_strip_punctuation`, `split="whitespace"`) runs on
-every batch a model sees. Done text by text in Python it is several times slower than Keras's
-tf.strings kernels; here the batch is joined into one string so that lowercasing and the
-punctuation regex run once, in C, and the split is `str.split` wherever that agrees with Keras's
-ASCII whitespace. Semantics are Keras's: `lower` lowercases ASCII letters only, punctuation is
-ASCII punctuation, whitespace is `[ \\t\\n\\r\\v\\f]`.
+ASCII batches take the array path of `text_bytes.py`; this is the exact path for the rest
+(non-ASCII text, custom callables, n-grams), still fast on whole batches: the batch is joined
+into one string so that lowercasing and the punctuation regex run once, in C, and the split is
+`str.split` wherever that agrees with Keras's ASCII whitespace. Semantics are Keras's: `lower`
+lowercases ASCII letters only, punctuation is ASCII punctuation, whitespace is
+`[ \\t\\n\\r\\v\\f]`.
 """
 
 from __future__ import annotations
 
 import re
 import string
+
+import numpy as np
 
 PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
 WHITESPACE = re.compile(r"[ \t\n\r\v\f]+")
@@ -68,23 +71,42 @@ def standardized_token_rows(texts: list[str], lower: bool,
     return [[t for t in WHITESPACE.split(row) if t] for row in rows]
 
 
-def standardized_tokens_flat(texts: list[str], lower: bool, strip_punctuation: bool):
-    """All tokens of the batch in one flat list, each text's tokens followed by `ROW_END`
-    (`str.split` of the whole standardized batch at once); None when the batch needs
-    `standardized_token_rows` (non-ASCII text, a NUL inside a text)."""
-    joined = _SEPARATOR.join(texts)
-    if not texts or joined.count(_SEPARATOR) != len(texts) - 1:
-        return None
-    joined = standardize(joined, lower, strip_punctuation)
-    if not _python_split_agrees(joined):
-        return None
-    return (joined + _SEPARATOR).replace(_SEPARATOR, f" {ROW_END} ").split()
-
-
-#: The token that ends each text in `standardized_tokens_flat` (no text can hold it).
-ROW_END = _SEPARATOR
-
-
 def _python_split_agrees(text: str) -> bool:
     """Whether `str.split()` splits `text` exactly at Keras's ASCII whitespace."""
     return text.isascii() and not any(c in text for c in _PYTHON_ONLY_ASCII_SPACE)
+
+
+def ngrams_of(tokens: list, widths: tuple) -> list:
+    """tf.strings.ngrams with separator " " and no padding: all width-n grams, n in order."""
+    return [" ".join(tokens[i:i + n]) for n in widths for i in range(len(tokens) - n + 1)]
+
+
+def dense_ngrams(texts: np.ndarray, widths: tuple) -> np.ndarray:
+    """n-grams along the last axis of unsplit texts (what tf.strings.ngrams does there)."""
+    rows = texts.reshape(-1, texts.shape[-1]) if texts.ndim else texts.reshape(1, 1)
+    grams = [ngrams_of([str(t) for t in row], widths) for row in rows]
+    out = np.empty((len(grams), len(grams[0]) if grams else 0), dtype=object)
+    for i, row in enumerate(grams):
+        out[i, :] = row
+    return out.reshape(texts.shape[:-1] + (out.shape[-1],))
+
+
+def text_column(texts: np.ndarray) -> np.ndarray:
+    """A batch of texts to split: rank 1, or rank 2 with one text per row."""
+    if texts.ndim > 1:
+        if texts.shape[-1] != 1:
+            raise ValueError("When using `TextVectorization` to tokenize strings, the input "
+                             "rank must be 1 or the last shape dimension must be 1. "
+                             f"Received: inputs.shape={texts.shape} with rank={texts.ndim}")
+        texts = texts[..., 0]
+    return texts
+
+
+def decode_text(value, encoding: str) -> str:
+    """A text given as str or bytes (decoded with `encoding`), as str."""
+    if isinstance(value, bytes):
+        return value.decode(encoding)
+    if isinstance(value, (str, np.str_)):
+        return str(value)
+    raise TypeError(f"TextVectorization expects strings (str or bytes). Received: {value!r} "
+                    f"of type {type(value).__name__}.")

@@ -1,7 +1,9 @@
 """TextVectorization: Keras's text-to-indices layer (standardize, split, ngrams, then a
 StringLookup with mask token ""), on the host with Python strings as Keras does with tf.strings:
 `lower` lowercases ASCII letters only, punctuation is ASCII punctuation, whitespace splitting
-uses ASCII whitespace, character splitting yields Unicode code points."""
+uses ASCII whitespace, character splitting yields Unicode code points. ASCII batches on Keras's
+default path (built-in standardize, whitespace split, no n-grams) are standardized, split,
+looked up and counted with NumPy over their bytes instead (`text_bytes`, `text_fast_path`)."""
 
 from __future__ import annotations
 
@@ -11,14 +13,28 @@ import jax.numpy as jnp
 import numpy as np
 
 from lamina.layers.base import Layer, is_symbolic
-from lamina.layers.preprocessing.lookup_utils import adapt_batches, encode
+from lamina.layers.preprocessing.lookup_utils import (
+    TableWithDefault,
+    adapt_batches,
+    encode,
+    padded_rows,
+)
 from lamina.layers.preprocessing.string_lookup import StringLookup
+from lamina.layers.preprocessing.text_bytes import tokenize_batch
+from lamina.layers.preprocessing.text_fast_path import (
+    TokenCounter,
+    VocabularyKeys,
+    adapt_rows,
+    text_array,
+)
 from lamina.layers.preprocessing.text_tokenize import (
-    ROW_END,
+    decode_text,
+    dense_ngrams,
+    ngrams_of,
     split_whitespace,
     standardize_many,
     standardized_token_rows,
-    standardized_tokens_flat,
+    text_column,
 )
 
 __all__ = ["TextVectorization"]
@@ -28,21 +44,6 @@ def _choice(value, name: str, allowed: tuple) -> None:
         return
     raise ValueError(f"Invalid value for argument {name}. Expected one of "
                      f"{list(allowed) + [None]} or a callable. Received: {name}={value}")
-
-
-def _ngrams(tokens: list, widths: tuple) -> list:
-    """tf.strings.ngrams with separator " " and no padding: all width-n grams, n in order."""
-    return [" ".join(tokens[i:i + n]) for n in widths for i in range(len(tokens) - n + 1)]
-
-
-def _dense_ngrams(texts: np.ndarray, widths: tuple) -> np.ndarray:
-    """n-grams along the last axis of unsplit texts (what tf.strings.ngrams does there)."""
-    rows = texts.reshape(-1, texts.shape[-1]) if texts.ndim else texts.reshape(1, 1)
-    grams = [_ngrams([str(t) for t in row], widths) for row in rows]
-    out = np.empty((len(grams), len(grams[0]) if grams else 0), dtype=object)
-    for i, row in enumerate(grams):
-        out[i, :] = row
-    return out.reshape(texts.shape[:-1] + (out.shape[-1],))
 
 
 class TextVectorization(Layer):
@@ -107,9 +108,9 @@ class TextVectorization(Layer):
         return out.reshape(texts.shape)
 
     def _split_texts(self, texts: np.ndarray) -> list:
-        texts = _text_column(texts)
+        texts = text_column(texts)
         if callable(self._split):
-            return [[_text(t, self._encoding) for t in row]
+            return [[decode_text(t, self._encoding) for t in row]
                     for row in self._split(texts.astype(str))]
         if self._split == "whitespace":
             return split_whitespace(list(texts.reshape(-1)))
@@ -121,18 +122,18 @@ class TextVectorization(Layer):
         texts = np.asarray(inputs)
         if texts.dtype.kind != "U":  # bytes, objects: decoded one by one
             texts = np.asarray(inputs, dtype=object)
-            texts = np.vectorize(lambda t: _text(t, self._encoding), otypes=[object])(texts) \
-                if texts.size else texts
+            decode = np.vectorize(lambda t: decode_text(t, self._encoding), otypes=[object])
+            texts = decode(texts) if texts.size else texts
         if self._split == "whitespace" and not callable(self._standardize):
-            rows = standardized_token_rows(_text_column(texts).reshape(-1).tolist(),
+            rows = standardized_token_rows(text_column(texts).reshape(-1).tolist(),
                                            *self._standardize_flags())  # Keras's default path
         else:
             texts = texts.astype(object)
             texts = self._standardize_texts(texts) if self._standardize is not None else texts
             if self._split is None:
-                return _dense_ngrams(texts, self._ngrams) if self._ngrams is not None else texts
+                return dense_ngrams(texts, self._ngrams) if self._ngrams is not None else texts
             rows = self._split_texts(texts)
-        return [_ngrams(r, self._ngrams) for r in rows] if self._ngrams is not None else rows
+        return [ngrams_of(r, self._ngrams) for r in rows] if self._ngrams is not None else rows
 
     # -- call -----------------------------------------------------------------------------------
     def __call__(self, inputs, *args, **kwargs):
@@ -157,54 +158,53 @@ class TextVectorization(Layer):
                 out = np.pad(out, [(0, 0)] * (out.ndim - 1) + [(0, pad)])
             return jnp.asarray(out)
         lengths = np.fromiter(map(len, tokens), np.int64, count=len(tokens))
-        ids = self._lookup_flat(list(itertools.chain.from_iterable(tokens)))
-        rows = np.repeat(np.arange(len(tokens)), lengths)
-        cols = np.arange(len(ids)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        return self._padded_output(rows, cols, ids, lengths)
+        return self._padded_output(self._lookup_flat(list(itertools.chain.from_iterable(tokens))),
+                                   lengths)
 
     def _flat_ids(self, inputs):
-        """(row, column, index, row lengths) of every token, for Keras's default text path
-        (built-in standardize, whitespace split, no n-grams) with the whole batch standardized,
-        split and looked up in single C-level passes; None where that path does not apply."""
+        """(index of every token, tokens per text), for Keras's default text path (built-in
+        standardize, whitespace split, no n-grams) on ASCII text, computed with array
+        operations over the batch's bytes; None where that path does not apply."""
         if self._lookup_layer.num_oov_indices != 1:
             return None
-        tokens = self._default_path_tokens(inputs)
-        if tokens is None:
+        chunks = self._tokenize(inputs, lambda t: (self._vocabulary_keys().indices_of(t),
+                                                   t.row_counts))
+        if chunks is None:
             return None
-        ids = np.fromiter(map(self._oov_table().__getitem__, tokens), np.int64,
-                          count=len(tokens))
-        ends = ids == _ROW_END_ID
-        row_of = np.cumsum(ends) - ends
-        starts = np.concatenate([[0], np.flatnonzero(ends)[:-1] + 1])
-        keep = ~ends
-        rows = row_of[keep]
-        cols = np.flatnonzero(keep) - starts[rows]
-        return rows, cols, ids[keep], np.bincount(rows, minlength=int(ends.sum()))
+        return (np.concatenate([ids for ids, _ in chunks]),
+                np.concatenate([counts for _, counts in chunks]))
 
-    def _default_path_tokens(self, inputs) -> list | None:
-        """Every token of the batch, each text's followed by ROW_END, for Keras's default
-        text path (built-in standardize, whitespace split, no n-grams); else None."""
+    def _tokenize(self, inputs, each) -> list | None:
+        """`each` of every chunk of the batch's `ByteTokens` (`tokenize_batch`), for Keras's
+        default text path (built-in standardize, whitespace split, no n-grams) on ASCII text;
+        else None."""
         if self._split != "whitespace" or callable(self._standardize) or \
                 self._ngrams is not None:
             return None
-        texts = np.asarray(inputs)
-        if texts.dtype.kind != "U" or texts.size == 0:
+        texts = text_array(inputs, self._encoding)
+        if texts is None:
             return None
-        texts = _text_column(texts).reshape(-1).tolist()
-        return standardized_tokens_flat(texts, *self._standardize_flags())
+        return tokenize_batch(text_column(texts), *self._standardize_flags(), each=each)
 
-    def _padded_output(self, rows, cols, ids, lengths) -> jnp.ndarray:
-        """Token indices placed at (row, column), padded with 0 to `output_sequence_length`
-        or the longest row (int), or encoded per row (multi_hot / count / tf_idf)."""
-        width = self._output_sequence_length if self._output_mode == "int" else None
-        width = width if width is not None else int(lengths.max(initial=0))
-        fill = 0 if self._output_mode == "int" else -1
-        out = np.full((len(lengths), width), fill, np.int32 if fill == 0 else np.int64)
-        inside = cols < width
-        out[rows[inside], cols[inside]] = ids[inside]
+    def _vocabulary_keys(self) -> VocabularyKeys:
+        """The lookup's table keyed for `ByteTokens` (rebuilt when the vocabulary changes)."""
+        table = self._lookup_layer._table
+        cached = self.__dict__.get("_vocabulary_keys_cache")
+        if cached is None or cached[0] is not table:
+            cached = (table, VocabularyKeys(table, self._lookup_layer._oov_start_index()))
+            self.__dict__["_vocabulary_keys_cache"] = cached
+        return cached[1]
+
+    def _padded_output(self, ids: np.ndarray, lengths: np.ndarray) -> jnp.ndarray:
+        """Each text's token indices (`lengths[i]` of `ids` for text i) padded with 0 to
+        `output_sequence_length` or the longest text (int), or encoded per text (multi_hot /
+        count / tf_idf)."""
         if self._output_mode == "int":
-            return jnp.asarray(out)
+            width = self._output_sequence_length
+            width = int(lengths.max(initial=0)) if width is None else width
+            return jnp.asarray(padded_rows(ids.astype(np.int32), lengths, width, 0))
         lookup = self._lookup_layer
+        out = padded_rows(ids, lengths, int(lengths.max(initial=0)), -1)
         return jnp.asarray(encode(out, self._output_mode, lookup._output_depth(),
                                   lookup.idf_weights))
 
@@ -225,8 +225,7 @@ class TextVectorization(Layer):
         lookup = self._lookup_layer
         cached = self.__dict__.get("_oov_table_cache")
         if cached is None or cached[0] is not lookup._table:
-            table = _TableWithDefault(lookup._table, lookup._oov_start_index())
-            table[ROW_END] = _ROW_END_ID  # never a token of the texts that reach the table
+            table = TableWithDefault(lookup._table, lookup._oov_start_index())
             cached = (lookup._table, table)
             self.__dict__["_oov_table_cache"] = cached
         return cached[1]
@@ -248,16 +247,18 @@ class TextVectorization(Layer):
         """Build the vocabulary from `data`: an array or list of strings (one batch), or an
         iterable of batches such as a generator (at most `steps` of them)."""
         self.reset_state()
-        for batch in adapt_batches(data, steps, lambda d: np.asarray(d, dtype=object)):
+        for batch in adapt_batches(data, steps, adapt_rows):
             self.update_state(batch)
         self.finalize_state()
 
     def update_state(self, data) -> None:
         lookup = self._lookup_layer
-        tokens = self._default_path_tokens(data) if self._output_mode != "tf_idf" else None
-        if tokens is not None and not lookup._has_input_vocabulary:  # counted in one pass
-            lookup._counts.update(tokens)
-            lookup._num_documents += lookup._counts.pop(ROW_END)
+        counter = TokenCounter()
+        chunks = None if self._output_mode == "tf_idf" or lookup._has_input_vocabulary \
+            else self._tokenize(data, counter.add)
+        if chunks is not None:  # counted with array operations
+            lookup._counts.update(counter.result())
+            lookup._num_documents += counter.texts
             return
         tokens = self._preprocess(data)
         self._lookup_layer.update_state(tokens if isinstance(tokens, list) else
@@ -310,37 +311,3 @@ class TextVectorization(Layer):
 
     def load_assets(self, dir_path: str) -> None:
         self._lookup_layer.load_assets(dir_path)
-
-
-def _text_column(texts: np.ndarray) -> np.ndarray:
-    """A batch of texts to split: rank 1, or rank 2 with one text per row."""
-    if texts.ndim > 1:
-        if texts.shape[-1] != 1:
-            raise ValueError("When using `TextVectorization` to tokenize strings, the input "
-                             "rank must be 1 or the last shape dimension must be 1. "
-                             f"Received: inputs.shape={texts.shape} with rank={texts.ndim}")
-        texts = texts[..., 0]
-    return texts
-
-
-_ROW_END_ID = -7  # what the OOV table answers for ROW_END
-
-
-class _TableWithDefault(dict):
-    """A copy of a lookup table whose missing keys read as `default` (without being added)."""
-
-    def __init__(self, table: dict, default: int):
-        super().__init__(table)
-        self.default = default
-
-    def __missing__(self, key) -> int:
-        return self.default
-
-
-def _text(value, encoding: str) -> str:
-    if isinstance(value, bytes):
-        return value.decode(encoding)
-    if isinstance(value, (str, np.str_)):
-        return str(value)
-    raise TypeError(f"TextVectorization expects strings (str or bytes). Received: {value!r} "
-                    f"of type {type(value).__name__}.")
