@@ -57,6 +57,10 @@ def test_only_small_channels_last_single_group_convolutions_use_it():
     assert not im2col.usable((32, 28, 28, 4), (3, 3, 2, 8), (1, 1), (1, 1), "channels_last", 2)
     assert not im2col.usable((8, 224, 224, 64), (3, 3, 64, 64), (1, 1), (1, 1),
                              "channels_last", 1)  # 28M window elements per sample
+    assert not im2col.usable((32, 28, 28, 64), (3, 3, 64, 64), (1, 1), (1, 1),
+                             "channels_last", 1)  # 451k: XLA's convolution is faster
+    assert im2col.usable((32, 56, 56, 256), (1, 1, 256, 64), (1, 1), (1, 1),
+                         "channels_last", 1)  # 1x1: a matmul at any size
 
 
 def test_a_conv_layer_takes_the_matmul_form_and_matches_lax():

@@ -4,7 +4,7 @@ XLA:CPU runs a depthwise convolution (`feature_group_count` = channels) as a gro
 convolution, one small convolution per channel: on MobileNetV2's shapes (batch 32) its
 forward pass took 12-25x, and its gradients 3-20x, the CPU time of summing the kernel's
 shifted windows, each scaled by its weights, which XLA fuses into one elementwise loop
-(`benchmarks/depthwise.py` measures it). The sums run in the same order as XLA's, so the
+(`benchmarks/conv_forms.py` measures it). The sums run in the same order as XLA's, so the
 results are equal. Other backends keep `lax.conv_general_dilated`.
 """
 
