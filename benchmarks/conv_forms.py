@@ -64,7 +64,7 @@ def main() -> None:
         kernel = jnp.asarray(rng.normal(size=(size, size, cin, cout)) / size, jnp.float32)
         pads = im2col.explicit_padding("same", (side, side), (size, size), (stride,) * 2, (1, 1))
         ours = forward_and_gradients(
-            lambda a, k: im2col.convolve(a, k, (stride,) * 2, pads, (1, 1)), x, kernel)
+            lambda a, k, s=stride, p=pads: im2col.convolve(a, k, (s, s), p, (1, 1)), x, kernel)
         used = im2col.usable(x.shape, kernel.shape, (stride,) * 2, (1, 1), "channels_last", 1)
         report(f"{side}x{side}x{cin}->{cout} k{size} s{stride} {'used' if used else 'not used'}",
                ours, forward_and_gradients(lax_conv((stride,) * 2), x, kernel))
@@ -74,9 +74,9 @@ def main() -> None:
         kernel = jnp.asarray(rng.normal(size=(3, 3, channels, 1)), jnp.float32)
         pads = im2col.explicit_padding("same", (side, side), (3, 3), (stride,) * 2, (1, 1))
         ours = forward_and_gradients(
-            lambda a, k: shifted.depthwise(a, k, (stride,) * 2, pads, (1, 1)), x, kernel)
+            lambda a, k, s=stride, p=pads: shifted.depthwise(a, k, (s, s), p, (1, 1)), x, kernel)
         xla = forward_and_gradients(
-            lambda a, k: lax_conv((stride,) * 2, channels)(a, k.reshape(3, 3, 1, channels)),
+            lambda a, k, s=stride, c=channels: lax_conv((s, s), c)(a, k.reshape(3, 3, 1, c)),
             x, kernel)
         report(f"{side}x{side}x{channels} s{stride}", ours, xla)
 
