@@ -3,7 +3,9 @@
 - the matmul form (layers/conv_im2col.py) of ordinary convolutions: tutorial-CNN, ResNet-like
   3x3 and 1x1 shapes, batch 32;
 - the shifted-window form (layers/conv_shifted.py) of depthwise convolutions: MobileNetV2's
-  shapes, batch 32.
+  shapes, batch 32;
+- the shifted-window form (layers/pooling_shifted.py) of overlapping max pooling: ResNet's
+  stem pool and a 2x2 stride-1 pool.
 
 Prints the CPU time (median of 5) of the forward pass and of both gradients, and the ratio
 lamina's form / XLA's: below 1.00x the form lamina uses there is faster. Which form a layer
@@ -22,11 +24,13 @@ import numpy as np
 
 from lamina.layers import conv_im2col as im2col
 from lamina.layers import conv_shifted as shifted
+from lamina.layers import pooling_shifted
 
 DENSE = [  # (input side, channels in, channels out, kernel, stride)
     (28, 1, 32, 3, 1), (13, 32, 64, 3, 1), (28, 8, 16, 3, 1), (112, 3, 32, 3, 2),
     (28, 64, 64, 3, 1), (14, 128, 128, 3, 1), (56, 64, 256, 1, 1), (7, 512, 2048, 1, 1)]
 DEPTHWISE = [(48, 48, 1), (48, 96, 2), (24, 144, 1), (12, 192, 1), (6, 576, 1)]
+POOLS = [(114, 64, 3, 2), (28, 32, 2, 1)]  # (input side, channels, pool, stride), 'valid'
 
 
 def cpu_ms(fn, *args, reps: int = 5) -> float:
@@ -41,7 +45,8 @@ def cpu_ms(fn, *args, reps: int = 5) -> float:
 
 
 def forward_and_gradients(conv, x, kernel) -> tuple[float, float]:
-    grads = jax.grad(lambda a, k: jnp.sum(conv(a, k) ** 2), argnums=(0, 1))
+    grads = jax.grad(lambda a, k: jnp.sum(conv(a, k) ** 2), argnums=(0,) if kernel is None
+                     else (0, 1))
     return cpu_ms(conv, x, kernel), cpu_ms(grads, x, kernel)
 
 
@@ -79,6 +84,14 @@ def main() -> None:
             lambda a, k, s=stride, c=channels: lax_conv((s, s), c)(a, k.reshape(3, 3, 1, c)),
             x, kernel)
         report(f"{side}x{side}x{channels} s{stride}", ours, xla)
+    print("shifted windows / reduce_window (max pooling, CPU time, batch 32)")
+    for side, channels, pool, stride in POOLS:
+        x = jnp.asarray(rng.normal(size=(32, side, side, channels)), jnp.float32)
+        ours = forward_and_gradients(lambda a, _, p=pool, s=stride: pooling_shifted.window_max(
+            a, (p, p), (s, s), ((0, 0), (0, 0))), x, None)
+        xla = forward_and_gradients(lambda a, _, p=pool, s=stride: jax.lax.reduce_window(
+            a, -jnp.inf, jax.lax.max, (1, p, p, 1), (1, s, s, 1), "VALID"), x, None)
+        report(f"{side}x{side}x{channels} pool {pool} s{stride}", ours, xla)
 
 
 if __name__ == "__main__":

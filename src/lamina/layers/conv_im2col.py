@@ -45,12 +45,14 @@ def convolve(x, kernel, strides, padding, dilation):
     return flat.reshape(x.shape[0], *out, kernel.shape[-1])
 
 
-def shifted_windows(x, sizes, strides, padding, dilation) -> tuple[list, list[int]]:
+def shifted_windows(x, sizes, strides, padding, dilation,
+                    fill: float = 0.0) -> tuple[list, list[int]]:
     """The input window under each kernel offset (row-major over `sizes`), each shaped like
     the output with `x`'s channels, and the output's spatial sizes: a convolution is
-    sum over offsets of window(offset) . kernel[offset]."""
+    sum over offsets of window(offset) . kernel[offset]. Padding holds `fill`."""
     rank = len(sizes)
-    x = jnp.pad(x, [(0, 0), *padding, (0, 0)])
+    if any(low or high for low, high in padding):
+        x = jnp.pad(x, [(0, 0), *padding, (0, 0)], constant_values=fill)
     out = [(x.shape[1 + a] - (sizes[a] - 1) * dilation[a] - 1) // strides[a] + 1
            for a in range(rank)]
     windows = []

@@ -2,8 +2,10 @@
 
 Non-overlapping windows (strides == pool_size, no padding needed) are computed as a reshape
 followed by max/mean: on XLA:CPU this is far faster than `lax.reduce_window`, forward and
-backward. Other cases use `lax.reduce_window` with Keras's semantics (average pooling with
-'same' padding divides by the number of real, unpadded values in each window).
+backward. Overlapping max pooling on CPU takes the maximum of shifted windows
+(layers/pooling_shifted.py). Other cases use `lax.reduce_window` with Keras's semantics
+(average pooling with 'same' padding divides by the number of real, unpadded values in each
+window).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import jax
 import jax.numpy as jnp
 
 from lamina import errors
+from lamina.layers import conv_im2col as im2col
 from lamina.layers import conv_utils as cu
+from lamina.layers import pooling_shifted as shifted
 from lamina.layers.base import Layer
 from lamina.layers.input_spec import InputSpec, shape_str
 from lamina.layers.pooling_global import *  # noqa: F401,F403
@@ -100,6 +104,10 @@ def _window_pool(x, axes: tuple, pool: tuple, strides: tuple, padding: str, op: 
     window = _per_axis(pool, axes, x.ndim)
     steps = _per_axis(strides, axes, x.ndim)
     pad = padding.upper()
+    if op == "max" and shifted.usable(axes, x.ndim):
+        pads = im2col.explicit_padding(padding, [x.shape[a] for a in axes], pool, strides,
+                                       (1,) * len(axes))
+        return shifted.window_max(x, tuple(pool), tuple(strides), tuple(pads))
     if op == "max":
         return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, window, steps, pad)
     sums = jax.lax.reduce_window(x, 0.0, jax.lax.add, window, steps, pad)
