@@ -8,7 +8,7 @@ from lamina.dtype_policies.dtype_policy_map import DTypePolicyMap
 from lamina.dtype_policies.quantized import (QUANTIZATION_MODES, Int4DTypePolicy,
                                              QuantizedDTypePolicy, QuantizedFloat8DTypePolicy,
                                              get_quantized_policy)
-from lamina.saving.class_lookup import lookup_class
+from lamina._class_lookup import lookup_class
 
 _QUANTIZED = (QuantizedDTypePolicy, QuantizedFloat8DTypePolicy, Int4DTypePolicy)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in (DTypePolicy, FloatDTypePolicy,

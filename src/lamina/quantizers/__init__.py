@@ -15,7 +15,7 @@ from lamina.quantizers.quantizers import (AbsMaxQuantizer, Quantizer, abs_max_qu
                                           compute_float8_amax_history, compute_float8_scale,
                                           dequantize_with_sz_map, pack_int4,
                                           quantize_and_dequantize, unpack_int4)
-from lamina.saving.class_lookup import lookup_class
+from lamina._class_lookup import lookup_class
 
 _ALL = (Quantizer, AbsMaxQuantizer, QuantizationConfig, Int8QuantizationConfig,
         Int4QuantizationConfig, Float8QuantizationConfig)

@@ -1,6 +1,6 @@
 """The class a serialized `{"class_name", "config", "registered_name"}` dict names, for the
 `deserialize` functions of small families (dtype policies, quantizers) that look it up in their
-own table rather than in the global registry."""
+own table rather than in the global registry. Outside `lamina.saving`, which imports h5py."""
 
 from __future__ import annotations
 
