@@ -10,6 +10,15 @@ import pytest
 from lamina.training import interrupts
 
 
+@pytest.fixture(autouse=True)
+def python_ctrl_c_handler():
+    """Python's own SIGINT handler for each test, whatever an earlier test or library in the
+    same process installed (the suite is one long process), put back afterwards."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def test_an_interrupt_inside_the_block_is_raised_after_it_completes():
     handler = signal.getsignal(signal.SIGINT)
     finished = []
