@@ -90,3 +90,19 @@ def test_causal_padding_is_refused_as_in_keras(name):
         getattr(keras.layers, name)(*args, padding="causal")
     with pytest.raises(ValueError, match="padding"):
         getattr(lamina.layers, name)(*args, padding="causal")
+
+
+@pytest.mark.parametrize("kwargs,shape", [
+    (dict(filters=4, kernel_size=7, padding="same", groups=4), (2, 9, 9, 4)),  # ConvNeXt's
+    (dict(filters=6, kernel_size=3, strides=2, groups=3), (2, 9, 8, 3)),  # two filters each
+    (dict(filters=4, kernel_size=3, groups=2), (2, 7, 7, 4)),  # true groups: XLA's path
+])
+def test_conv_with_one_group_per_channel_equals_keras(kwargs, shape):
+    x = np.random.default_rng(2).normal(size=shape).astype("float32")
+    theirs = keras.layers.Conv2D(**kwargs)
+    ours = lamina.layers.Conv2D(**kwargs)
+    expected = np.asarray(theirs(x))
+    ours.build(shape)
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours(x), expected, rtol=1e-5, atol=1e-5)
+    assert ours._depthwise_form(ours.kernel.shape) == (kwargs["groups"] == shape[-1])

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from lamina import errors, regularizers
 from lamina.layers import conv_im2col as im2col
+from lamina.layers import conv_shifted as shifted
 from lamina.layers import conv_utils as cu
 from lamina.layers.base import Layer
 from lamina.layers.weight_args import dense_like_config, set_dense_like_args
@@ -128,14 +129,27 @@ class _Conv(Layer):
     @property
     def fuse_steps(self) -> bool:
         """Several training steps may share a compiled call when the convolution takes the
-        matmul form; XLA:CPU runs scanned lax convolutions ~10x slower than unscanned ones."""
-        return self.built and self._matmul_form(self._build_shape, self.kernel.shape)
+        matmul or the shifted-window form; XLA:CPU runs scanned lax convolutions ~10x slower
+        than unscanned ones."""
+        return self.built and (self._matmul_form(self._build_shape, self.kernel.shape) or
+                               self._depthwise_form(self.kernel.shape))
+
+    def _depthwise_form(self, kernel_shape) -> bool:
+        """One group per input channel (ConvNeXt's 7x7 convolutions): a depthwise convolution,
+        computed as shifted windows on CPU (layers/conv_shifted.py)."""
+        return self.groups > 1 and kernel_shape[-2] == 1 and shifted.usable(self.data_format)
 
     def _matmul_form(self, input_shape, kernel_shape) -> bool:
         return im2col.usable(input_shape, kernel_shape, self.strides, self.dilation_rate,
                              self.data_format, self.groups)
 
     def convolution_op(self, inputs, kernel):
+        if self._depthwise_form(kernel.shape):  # output c * m + j: input channel c's filter j
+            pads = im2col.explicit_padding(self.padding, inputs.shape[1:-1], self.kernel_size,
+                                           self.strides, self.dilation_rate)
+            per_channel = kernel.reshape(*kernel.shape[:-2], self.groups, -1)
+            return shifted.depthwise(inputs, per_channel, self.strides, pads,
+                                     self.dilation_rate)
         if self._matmul_form(inputs.shape, kernel.shape):
             pads = im2col.explicit_padding(self.padding, inputs.shape[1:-1], self.kernel_size,
                                            self.strides, self.dilation_rate)
